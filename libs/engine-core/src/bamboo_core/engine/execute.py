@@ -1,0 +1,157 @@
+"""The push loop: advance one process node by node (SPEC §1.3, §4.3).
+
+Each node is one step: load a snapshot, decide, commit. Nodes that need no waiting
+run back to back in the same call; the loop stops when the process sleeps, forks,
+suspends, dies, or a commit loses a race.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id, new_version
+from bamboo_core.errors import StateConflictError
+from bamboo_core.handlers import HANDLERS
+from bamboo_core.model import NodeType
+from bamboo_core.ports import Guard, GuardKind
+from bamboo_core.records import ExecuteItem, History, NodeState, Process, ProcessStatus
+from bamboo_core.states import ENTERABLE_STATES, State
+
+if TYPE_CHECKING:
+    from bamboo_core.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# A step that lost a race to an operator (pause, resume) is re-read and re-decided.
+CONFLICT_RETRIES = 3
+
+
+def run_execute(engine: Engine, item: ExecuteItem) -> None:
+    node_id, version = item.node_id, item.process_version
+    model = engine.model(item.root_id)
+    for _ in range(engine.config.max_chain):
+        ctx = _attempt(engine, model, item.process_id, node_id, version)
+        if ctx is None:
+            return
+        process = ctx.process
+        if process.status is not ProcessStatus.RUNNING:
+            return
+        node_id, version = process.current_node_id, process.version
+    # A long chain yields: the rest continues as a new work item.
+    engine.dispatch(ExecuteItem(item.root_id, item.process_id, node_id, version))
+
+
+def _attempt(engine: Engine, model, process_id: str, node_id: str, version: int) -> StepContext | None:  # type: ignore[no-untyped-def]
+    for _ in range(CONFLICT_RETRIES):
+        snap = engine.store.load_step(process_id, node_id)
+        if snap is None or snap.process.version != version or snap.process.status is not ProcessStatus.RUNNING:
+            return None  # stale or duplicate work: its effect already landed
+        ctx = StepContext(engine, model, model.node(node_id), snap)
+        try:
+            apply(ctx, step(ctx))
+            engine.store.commit(ctx.commit)
+            return ctx
+        except StateConflictError as exc:
+            log.debug("step of %s at %s lost a race: %s", process_id, node_id, exc)
+    return None
+
+
+def step(ctx: StepContext) -> Decision:
+    """Decide what happens at the process's current node."""
+    process, node = ctx.process, ctx.node
+    if process.destination_id == node.id:
+        return _arrive(ctx)
+    root_state = ctx.snap.pipeline_states.get(process.root_id)
+    if root_state is None or root_state.name is State.REVOKED:
+        return Decision(die=True)
+    for pipeline_id in process.stack:
+        state = ctx.snap.pipeline_states.get(pipeline_id)
+        if state is not None and state.name is State.SUSPENDED:
+            return _suspend(ctx, pipeline_id, state.version)
+    state = ctx.state
+    if state is not None and state.name is State.SUSPENDED:
+        return _suspend(ctx, node.id, state.version)
+    if (state is not None and state.name is State.FINISHED and node.type is not NodeType.SUBPROCESS
+            and state.loop >= ctx.engine.config.rerun_limit):
+        limit = ctx.engine.config.rerun_limit
+        ctx.set_execution_data({}, {"ex_data": f"node execution exceed rerun limit {limit}"})
+        ctx.set_state(State.FAILED)
+        return SLEEP
+    if state is not None and state.name not in ENTERABLE_STATES:
+        return SLEEP
+    _enter(ctx)
+    return HANDLERS[node.type](ctx)
+
+
+def _arrive(ctx: StepContext) -> Decision:
+    ctx.commit.join_arrivals.append(ctx.process.id)
+    return Decision(die=True)
+
+
+def _suspend(ctx: StepContext, blocked_by: str, blocked_version: str) -> Decision:
+    # Guard what we read: a resume that lands first must make us re-read, or we would
+    # sleep forever behind a pipeline that is running again.
+    ctx.commit.guards.append(Guard(GuardKind.STATE, blocked_by, blocked_version))
+    return Decision(suspended_by=blocked_by)
+
+
+def _enter(ctx: StepContext) -> None:
+    """Set the node RUNNING, counting loops and recording the previous attempt on re-entry."""
+    node, state, now = ctx.node, ctx.state, ctx.now
+    scope_state = ctx.snap.pipeline_states.get(node.scope_id)
+    scope_pass = scope_state.loop if scope_state is not None and node.scope_id != ctx.root_id else 1
+    base = dict(name=State.RUNNING, root_id=ctx.root_id, parent_id=node.scope_id, started_time=now,
+                archived_time=None, scope_pass=scope_pass)
+    if state is None:
+        entered = NodeState(node_id=node.id, version=new_version(), created_time=now, **base)  # type: ignore[arg-type]
+    elif state.name is State.FINISHED:
+        ctx.commit.histories.append(history_of(state, ctx.snap.execution_data))
+        inner = state.inner_loop + 1 if state.scope_pass == scope_pass else 1
+        entered = replace(state, version=new_version(), loop=state.loop + 1, inner_loop=inner, retry=0,
+                          skip=False, error_ignored=False, **base)  # type: ignore[arg-type]
+    else:  # READY / LOOP_READY: the operation that readied it issued the version
+        inner = state.inner_loop if state.scope_pass == scope_pass else 1
+        entered = replace(state, inner_loop=inner, **base)  # type: ignore[arg-type]
+    ctx.state = entered
+    ctx.put_state(entered)
+
+
+def history_of(state: NodeState, data) -> History:  # type: ignore[no-untyped-def]
+    return History(
+        node_id=state.node_id, started_time=state.started_time, archived_time=state.archived_time,
+        loop=state.loop, retry=state.retry, skip=state.skip, version=state.version,
+        inputs=dict(data.inputs) if data else {}, outputs=dict(data.outputs) if data else {},
+    )
+
+
+def apply(ctx: StepContext, decision: Decision) -> None:
+    """Turn the decision into the process's next record (and children, for a fork)."""
+    process = ctx.process
+    changes: dict[str, object] = {"version": process.version + 1}
+    if decision.suspended_by:
+        changes.update(status=ProcessStatus.SUSPENDED, suspended_by=decision.suspended_by)
+    elif decision.die:
+        changes.update(status=ProcessStatus.DEAD)
+    elif decision.sleep:
+        changes.update(status=ProcessStatus.SLEEPING, current_node_id=ctx.node.id)
+    elif decision.forks:
+        changes.update(status=ProcessStatus.JOINING, current_node_id=decision.join_node_id,
+                       need_ack=len(decision.forks))
+        fork(ctx, decision.forks, decision.join_node_id)
+    else:
+        changes.update(status=ProcessStatus.RUNNING, current_node_id=decision.next_node_id, suspended_by="")
+    if decision.stack is not None:
+        changes["stack"] = decision.stack
+    ctx.process = replace(process, **changes)  # type: ignore[arg-type]
+    ctx.commit.processes.append(ctx.process)
+
+
+def fork(ctx: StepContext, targets: tuple[str, ...], destination: str) -> None:
+    parent = ctx.process
+    for target in targets:
+        child = Process(id=new_id("c"), root_id=parent.root_id, parent_id=parent.id, stack=parent.stack,
+                        current_node_id=target, status=ProcessStatus.RUNNING, destination_id=destination)
+        ctx.commit.processes.append(child)
+        ctx.commit.work.append(ExecuteItem(child.root_id, child.id, target, child.version))

@@ -1,0 +1,169 @@
+"""StepContext: what a node handler sees and the changes it stages.
+
+A step reads one snapshot and writes one ``Commit``. The context keeps the node's
+latest staged state and guards the commit with the versions it read, so a step that
+raced with an operator writes nothing. ``checkpoint`` commits early, for a service
+activity whose state must read RUNNING while its component runs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from bamboo_core.context import Hydrator, deformat
+from bamboo_core.errors import InvalidTransitionError
+from bamboo_core.model import NodeDef, PipelineModel, VarType
+from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
+from bamboo_core.records import ContextValue, Event, ExecutionData, NodeState, Process
+from bamboo_core.states import ARCHIVED_STATES, State, can_transit
+
+if TYPE_CHECKING:
+    from bamboo_core.engine.engine import Engine
+
+
+def new_version() -> str:
+    return "v" + uuid.uuid4().hex
+
+
+def new_id(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where the process goes after a handler ran."""
+
+    next_node_id: str = ""  # continue there, in the same process
+    sleep: bool = False  # park at this node (failed, or waiting for its schedule)
+    die: bool = False  # the root pipeline ended
+    forks: tuple[str, ...] = ()  # start a child process at each of these nodes
+    join_node_id: str = ""  # with forks: the converge gateway where the parent resumes
+    stack: tuple[str, ...] | None = None  # the process's new stack (subprocess entry / exit)
+    suspended_by: str = ""  # blocked by this paused pipeline or appointed node
+
+
+SLEEP = Decision(sleep=True)
+
+
+class StepContext:
+    def __init__(self, engine: Engine, model: PipelineModel, node: NodeDef, snap: StepSnapshot) -> None:
+        self.engine = engine
+        self.model = model
+        self.node = node
+        self.snap = snap
+        self.process: Process = snap.process
+        self.state: NodeState | None = snap.state
+        self.now = engine.clock.now()
+        self.commit = self._fresh_commit()
+
+    # -- identity -------------------------------------------------------------------
+
+    @property
+    def root_id(self) -> str:
+        return self.process.root_id
+
+    @property
+    def scope_id(self) -> str:
+        return self.process.stack[-1]
+
+    @property
+    def loop(self) -> int:
+        assert self.state is not None
+        return self.state.loop + self.engine.config.rerun_index_offset
+
+    @property
+    def inner_loop(self) -> int:
+        assert self.state is not None
+        return self.state.inner_loop + self.engine.config.rerun_index_offset
+
+    # -- staging --------------------------------------------------------------------
+
+    def _fresh_commit(self) -> Commit:
+        return Commit(
+            root_id=self.process.root_id,
+            guards=[
+                Guard(GuardKind.PROCESS, self.process.id, self.process.version),
+                Guard(GuardKind.STATE, self.node.id, self.state.version if self.state else None),
+            ],
+        )
+
+    def set_state(self, name: State, **changes: Any) -> NodeState:
+        """Stage the node's next state, checked against the transition table."""
+        assert self.state is not None
+        if name is not self.state.name and not can_transit(self.state.name, name):
+            raise InvalidTransitionError(f"node {self.node.id}: {self.state.name.value} -> {name.value}")
+        if name in ARCHIVED_STATES and "archived_time" not in changes:
+            changes["archived_time"] = self.now
+        self.state = replace(self.state, name=name, **changes)
+        self.put_state(self.state)
+        return self.state
+
+    def put_state(self, state: NodeState) -> None:
+        self.commit.states.append(state)
+        self.event("post_set_state", state.node_id, state=state.name.value, version=state.version,
+                   root_id=state.root_id, parent_id=state.parent_id, loop=state.loop)
+
+    def put_pipeline_state(self, pipeline_id: str, name: State) -> NodeState:
+        """Move a pipeline on the stack (root or subprocess), guarded by the version read."""
+        current = self.snap.pipeline_states[pipeline_id]
+        self.commit.guards.append(Guard(GuardKind.STATE, pipeline_id, current.version))
+        changes: dict[str, Any] = {"name": name}
+        if name in ARCHIVED_STATES:
+            changes["archived_time"] = self.now
+        state = replace(current, **changes)
+        self.put_state(state)
+        return state
+
+    def set_execution_data(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
+        self.commit.execution_data[self.node.id] = ExecutionData(inputs=dict(inputs), outputs=dict(outputs))
+
+    def put_context(self, scope_id: str, values: Mapping[str, Any]) -> None:
+        """Upsert plain values into a scope's context."""
+        staged = self.commit.contexts.setdefault(scope_id, {})
+        for key, value in values.items():
+            staged[key] = ContextValue(key=key, type=VarType.PLAIN, value=value)
+
+    def extract_outputs(self, outputs: Mapping[str, Any], node: NodeDef | None = None) -> None:
+        """Copy mapped outputs into the context of the node's scope (SPEC §3.4)."""
+        node = node or self.node
+        found = {key: outputs[source] for source, keys in node.outputs.items() if source in outputs for key in keys}
+        if found:
+            self.put_context(node.scope_id, found)
+
+    def event(self, kind: str, node_id: str = "", **data: Any) -> None:
+        self.commit.events.append(Event(kind=kind, root_id=self.root_id, node_id=node_id, data=data, time=self.now))
+
+    def checkpoint(self) -> None:
+        """Commit what is staged now; later changes go to a new commit guarded on it."""
+        self.process = replace(self.process, version=self.process.version + 1)
+        self.commit.processes.append(self.process)
+        self.engine.store.commit(self.commit)
+        self.commit = Commit(
+            root_id=self.root_id,
+            guards=[
+                Guard(GuardKind.PROCESS, self.process.id, self.process.version),
+                Guard(GuardKind.STATE, self.node.id, self.state.version if self.state else None),
+            ],
+        )
+
+    # -- reading the context --------------------------------------------------------
+
+    def context_values(self, scope_id: str | None = None) -> Mapping[str, ContextValue]:
+        scope_id = scope_id or self.scope_id
+        stored = self.snap.contexts.get(scope_id, {})
+        staged = self.commit.contexts.get(scope_id)
+        return {**stored, **staged} if staged else stored
+
+    def hydrator(self, scope_id: str | None = None) -> Hydrator:
+        return Hydrator(self.context_values(scope_id), self.snap.root_data, self.engine.compute_variable)
+
+    def loop_names(self) -> dict[str, Any]:
+        """The node's own upcoming _loop / _inner_loop, under the context keys they map to."""
+        names: dict[str, Any] = {}
+        for source, value in (("_loop", self.loop), ("_inner_loop", self.inner_loop)):
+            for key in self.node.outputs.get(source, ()):
+                names[deformat(key)] = value
+        return names

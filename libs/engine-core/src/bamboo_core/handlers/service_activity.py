@@ -1,0 +1,116 @@
+"""ServiceActivity: render inputs, run the component's ``execute``, then finish, fail,
+or park the process until its schedule (poll / callback) completes it (SPEC §6.3).
+
+The schedule half lives in ``bamboo_core.engine.schedule``; both share the helpers here.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from bamboo_core.component import DataObject, ScheduleType, Service
+from bamboo_core.context import HydrationError, input_references, render_inputs
+from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id
+from bamboo_core.errors import EngineError, ExpressionError
+from bamboo_core.handlers.base import finish
+from bamboo_core.records import Schedule, ScheduleItem
+from bamboo_core.states import State
+
+log = logging.getLogger(__name__)
+
+
+def execute(ctx: StepContext) -> Decision:
+    node = ctx.node
+    loop_keys = {"_loop": ctx.loop, "_inner_loop": ctx.inner_loop}
+    inputs = ctx.snap.node_inputs if ctx.snap.node_inputs is not None else node.inputs
+    raw = {key: data.value for key, data in inputs.items()}
+    need_render = {key: data.need_render for key, data in inputs.items()}
+    try:
+        names = ctx.hydrator().hydrate(input_references(raw, need_render))
+        names.update(ctx.loop_names())
+        rendered = {**render_inputs(raw, need_render, names), **loop_keys}
+        service = load_service(ctx)
+    except (HydrationError, ExpressionError, EngineError) as exc:
+        plain = {key: value for key, value in raw.items() if not need_render[key]}
+        ex_data = f"inputs hydrate failed({exc}), check node log for details"
+        ctx.set_execution_data(plain, {"ex_data": ex_data, "_result": False, **loop_keys})
+        ctx.set_state(State.FAILED)
+        return SLEEP
+    # The state must read RUNNING (and be force-failable) while the component runs.
+    ctx.checkpoint()
+    data = DataObject(rendered, {})
+    parent_data = DataObject(dict(ctx.snap.root_data), {})
+    ok = run_execute(ctx, service, data, parent_data)
+    outputs = {**data.outputs, "_result": ok, **loop_keys}
+    ctx.set_execution_data(rendered, outputs)
+    if ok and service.need_schedule():
+        return wait_for_schedule(ctx, service)
+    return complete(ctx, service, ok, outputs, data, parent_data, hook_fail="node_execute_fail")
+
+
+def load_service(ctx: StepContext) -> Service:
+    node = ctx.node
+    service = ctx.engine.components.get_service(node.code, node.version)
+    assert ctx.state is not None
+    service.setup_runtime_attributes(
+        id=node.id, version=ctx.state.version, top_pipeline_id=ctx.scope_id, root_pipeline_id=ctx.root_id,
+        loop=ctx.loop, inner_loop=ctx.inner_loop, idempotency_key=f"{node.id}:{ctx.state.version}",
+        clock=ctx.engine.clock.now, logger=logging.getLogger(f"bamboo.node.{node.id}"),
+    )
+    return service
+
+
+def hook(ctx: StepContext, service: Service, name: str, data: DataObject, parent: DataObject,
+         callback_data: Any = None) -> None:
+    ctx.event(name, ctx.node.id)
+    if service.need_run_hook():
+        service.hook_dispatch(name, data, parent, callback_data)
+
+
+def run_execute(ctx: StepContext, service: Service, data: DataObject, parent: DataObject) -> bool:
+    hook(ctx, service, "node_enter", data, parent)
+    hook(ctx, service, "pre_execute", data, parent)
+    try:
+        ok = service.execute(data, parent) is not False
+    except Exception:  # user code: any exception fails the node
+        data.outputs["ex_data"] = traceback.format_exc()
+        hook(ctx, service, "node_execute_exception", data, parent)
+        return False
+    if ok:
+        hook(ctx, service, "post_execute", data, parent)
+    return ok
+
+
+def wait_for_schedule(ctx: StepContext, service: Service) -> Decision:
+    assert ctx.state is not None
+    kind = service.schedule_type() or ScheduleType.CALLBACK
+    schedule = Schedule(id=new_id("s"), node_id=ctx.node.id, node_version=ctx.state.version,
+                        type=int(kind), process_id=ctx.process.id)
+    ctx.commit.schedules.append(schedule)
+    if kind is ScheduleType.POLL:
+        # bamboo-engine runs the first poll at once; later ones wait for the interval.
+        ctx.commit.work.append(ScheduleItem(ctx.root_id, ctx.process.id, ctx.node.id, schedule.id))
+    return SLEEP
+
+
+def complete(ctx: StepContext, service: Service, ok: bool, outputs: Mapping[str, Any], data: DataObject,
+             parent: DataObject, hook_fail: str, callback_data: Any = None) -> Decision:
+    """Finish, finish ignoring the error, or fail — after execute or a final schedule."""
+    ctx.extract_outputs(outputs)
+    if ok or ctx.node.error_ignorable:
+        ctx.set_state(State.FINISHED, error_ignored=not ok)
+        hook(ctx, service, "node_finish", data, parent, callback_data)
+        return finish_decision(ctx)
+    hook(ctx, service, hook_fail, data, parent, callback_data)
+    ctx.set_state(State.FAILED)
+    return SLEEP
+
+
+def finish_decision(ctx: StepContext) -> Decision:
+    return Decision(next_node_id=ctx.node.next_id)
+
+
+__all__ = ["execute", "finish", "complete", "load_service", "hook", "wait_for_schedule"]

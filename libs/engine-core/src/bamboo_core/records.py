@@ -1,0 +1,136 @@
+"""Run-time records: what a store keeps about a running pipeline.
+
+All records are frozen: a step builds new ones and commits them, so a snapshot handed
+to a step can never change under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from bamboo_core.model import VarType
+from bamboo_core.states import State
+
+
+class ProcessStatus(str, Enum):
+    RUNNING = "RUNNING"  # a work item for it is in flight
+    SLEEPING = "SLEEPING"  # parked at current_node_id: waits for a schedule or an operator
+    SUSPENDED = "SUSPENDED"  # blocked by a paused pipeline or an appointed node (suspended_by)
+    JOINING = "JOINING"  # waits for its children, then resumes at current_node_id
+    DEAD = "DEAD"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeState:
+    node_id: str
+    root_id: str
+    parent_id: str
+    name: State
+    version: str
+    loop: int = 1
+    inner_loop: int = 1
+    # The enclosing subprocess's loop when this node was last entered: a new pass of the
+    # subprocess restarts inner_loop at 1 without touching every child row.
+    scope_pass: int = 1
+    retry: int = 0
+    skip: bool = False
+    error_ignored: bool = False
+    created_time: float = 0.0
+    started_time: float | None = None
+    archived_time: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    """A token walking the graph; ``version`` fences stale work items."""
+
+    id: str
+    root_id: str
+    parent_id: str
+    stack: tuple[str, ...]  # pipeline ids, root first, then each entered subprocess
+    current_node_id: str
+    status: ProcessStatus
+    version: int = 1
+    destination_id: str = ""  # a forked child stops before executing this node
+    suspended_by: str = ""
+    need_ack: int = 0  # children still to arrive before a JOINING parent resumes
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    id: str
+    node_id: str
+    node_version: str
+    type: int  # component.ScheduleType value
+    process_id: str
+    times: int = 0
+    finished: bool = False
+    expired: bool = False
+    rev: int = 1  # bumped on every write; the compare-and-set token
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionData:
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    node_id: str
+    started_time: float | None
+    archived_time: float | None
+    loop: int
+    retry: int
+    skip: bool
+    version: str
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any]
+    id: int = 0  # assigned by the store
+
+
+@dataclass(frozen=True, slots=True)
+class ContextValue:
+    key: str
+    type: VarType
+    value: Any
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteItem:
+    """Run the process from ``node_id``; dropped unless the process is still at ``process_version``."""
+
+    root_id: str
+    process_id: str
+    node_id: str
+    process_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleItem:
+    """One schedule call (a poll tick or a callback) for one node attempt."""
+
+    root_id: str
+    process_id: str
+    node_id: str
+    schedule_id: str
+    callback_data: Any = None
+    is_callback: bool = False
+
+
+WorkItem = ExecuteItem | ScheduleItem
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A fact for watchers: a state change, a hook, an operation (SPEC §7.7)."""
+
+    kind: str
+    root_id: str
+    node_id: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    time: float = 0.0

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from bamboo_core.events import EventKind
 from bamboo_core.model import VarType
 from bamboo_core.states import State
 
@@ -129,7 +130,7 @@ WorkItem = ExecuteItem | ScheduleItem
 class Event:
     """A fact for watchers: a state change, a hook, an operation (SPEC §7.7)."""
 
-    kind: str
+    kind: EventKind
     root_id: str
     node_id: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)

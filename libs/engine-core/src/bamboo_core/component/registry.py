@@ -28,7 +28,7 @@ class HybridRegistry:
         instance = _DEFAULTS.get(cls)
         if instance is None:
             instance = _DEFAULTS[cls] = cls()
-        return instance  # type: ignore[no-any-return]
+        return instance
 
 
 class hybridmethod(Generic[_Owner, _P, _R]):  # noqa: N801 - reads like @classmethod

@@ -25,7 +25,9 @@ from typing import Any, ClassVar
 from bamboo_core.component.data import DataObject
 from bamboo_core.component.hooks import OPERATOR_HOOKS, hook_type
 from bamboo_core.component.interval import AbstractIntervalGenerator
-from bamboo_core.component.io import DEFAULT_OUTPUTS, InputItem, OutputItem
+from bamboo_core.component.io import DEFAULT_OUTPUTS
+from bamboo_core.component.io import InputItem as _InputItem
+from bamboo_core.component.io import OutputItem as _OutputItem
 
 NODE_LOGGER_NAME = "bamboo_core.node"
 
@@ -39,8 +41,12 @@ class ScheduleType(IntEnum):
 
 
 def is_success(result: object) -> bool:
-    """How the engine reads ``execute`` / ``schedule`` results: ``None`` counts as success."""
-    return result is None or bool(result)
+    """How the engine reads ``execute`` / ``schedule`` results: only ``False`` fails.
+
+    The documented returns are ``True``, ``False`` and ``None`` (success); anything
+    else is read the way the engine reads it, so the test kit predicts the engine.
+    """
+    return result is not False
 
 
 def node_logger(node_id: str) -> logging.Logger:
@@ -65,8 +71,10 @@ class Service(abc.ABC):
     interval: AbstractIntervalGenerator | None = None
 
     # So plugin code can write ``self.InputItem(...)`` as in bamboo-pipeline.
-    InputItem = InputItem
-    OutputItem = OutputItem
+    # (The annotations below use the underscored names: inside this class body the
+    # plain names are these attributes, not types.)
+    InputItem: ClassVar[type[_InputItem]] = _InputItem
+    OutputItem: ClassVar[type[_OutputItem]] = _OutputItem
 
     # Runtime attributes, set by the engine before each call.
     id: str | None = None
@@ -78,9 +86,13 @@ class Service(abc.ABC):
     idempotency_key: str | None = None
     clock: Callable[[], float] | None = None
 
+    # Class-level fallbacks for subclasses whose ``__init__`` skips ``super().__init__()``.
+    logger: logging.Logger = logging.getLogger("bamboo_core.component")
+    _schedule_finished: bool = False
+
     def __init__(self, name: str | None = None) -> None:
         self.name = name
-        self.logger: logging.Logger = logging.getLogger(f"bamboo_core.component.{type(self).__name__}")
+        self.logger = logging.getLogger(f"bamboo_core.component.{type(self).__name__}")
         self._schedule_finished = False
 
     # ---- authoring API ------------------------------------------------------------
@@ -95,16 +107,16 @@ class Service(abc.ABC):
         """One poll or callback step; call ``finish_schedule()`` when done."""
         return True
 
-    def inputs_format(self) -> list[InputItem]:
+    def inputs_format(self) -> list[_InputItem]:
         return []
 
-    def outputs_format(self) -> list[OutputItem]:
+    def outputs_format(self) -> list[_OutputItem]:
         return []
 
-    def inputs(self) -> list[InputItem]:
+    def inputs(self) -> list[_InputItem]:
         return list(self.inputs_format())
 
-    def outputs(self) -> list[OutputItem]:
+    def outputs(self) -> list[_OutputItem]:
         """Declared outputs followed by the engine's ``_result``, ``_loop``, ``_inner_loop``."""
         return [*self.outputs_format(), *DEFAULT_OUTPUTS]
 
@@ -135,7 +147,11 @@ class Service(abc.ABC):
         return bool(self.__need_run_hook__)
 
     def schedule_type(self) -> ScheduleType | None:
-        """None without scheduling; else multi-callback, then poll (interval set), else callback."""
+        """None without scheduling; else multi-callback, then poll (interval set), else callback.
+
+        bamboo-engine tests ``interval`` before the multi-callback flag; a service that
+        sets both explicitly asked for callbacks, so here the flag wins.
+        """
         if not self.need_schedule():
             return None
         if self.multi_callback_enabled():

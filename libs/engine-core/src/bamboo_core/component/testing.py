@@ -177,7 +177,8 @@ def _run_case(component_cls: type[Component], case: ComponentTestCase, report: _
     )
     data = DataObject(case.inputs)
     parent_data = DataObject(case.parent_data)
-    executed = _check_step(report, "execute", service.execute(data, parent_data), data, case.execute_assertion)
+    result = service.execute(data, parent_data)
+    executed = _check_step(report, "execute", result, data, case.execute_assertion)
     _check_calls(report, case.execute_call_assertion)
     if executed:
         _run_schedules(service, case, data, parent_data, report)
@@ -220,7 +221,8 @@ def _check_step(
         report.fail(f"{method} success assertion failed: expected {assertion.success}, actual {succeeded}")
     actual = dict(data.outputs)
     if actual != assertion.outputs:
-        report.fail(f"{method} outputs assertion failed:\nexpected: {assertion.outputs!r}\nactual: {actual!r}")
+        expected = assertion.outputs
+        report.fail(f"{method} outputs assertion failed:\nexpected: {expected!r}\nactual: {actual!r}")
     return succeeded
 
 
@@ -244,10 +246,13 @@ def _resolve(path: str) -> Any:
 
 def validate_formats(component_cls: type[Component]) -> list[str]:
     """Problems in the service's declared ``inputs()`` / ``outputs()``; empty if none."""
-    service = component_cls.bound_service()
     prefix = f"[{component_cls.__name__} formats]"
-    errors = _items_errors("inputs", service.inputs(), InputItem)
-    errors += _items_errors("outputs", service.outputs(), OutputItem)
+    try:
+        service = component_cls.bound_service()
+        errors = _items_errors("inputs", service.inputs(), InputItem)
+        errors += _items_errors("outputs", service.outputs(), OutputItem)
+    except Exception:
+        errors = [f"reading the declared formats raised:\n{traceback.format_exc()}"]
     return [f"{prefix} {error}" for error in errors]
 
 
@@ -263,10 +268,12 @@ def _items_errors(kind: str, items: object, item_cls: type[InputItem] | type[Out
         if item.key in seen:
             errors.append(f"{kind} key {item.key!r} is declared twice")
         seen.add(item.key)
-        if item.schema is not None:
-            if item.type != item.schema.type:
-                errors.append(f"{kind} {item.key!r}: type {item.type!r} but schema type {item.schema.type!r}")
-            errors += _schema_errors(item.schema, f"{kind} {item.key!r}")
+        schema = item.schema
+        if schema is None:
+            continue
+        if isinstance(schema, ItemSchema) and item.type != schema.type:
+            errors.append(f"{kind} {item.key!r}: type {item.type!r} but schema type {schema.type!r}")
+        errors += _schema_errors(schema, f"{kind} {item.key!r}")
     return errors
 
 

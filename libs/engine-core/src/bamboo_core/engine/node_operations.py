@@ -7,10 +7,12 @@ otherwise), and writes one guarded commit — so a refused operation changes not
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from bamboo_core.events import EventKind
+from bamboo_core.component import DataObject
 from bamboo_core.engine.execute import history_of
 from bamboo_core.engine.pipeline_operations import wake_processes
 from bamboo_core.engine.step import new_id, new_version
@@ -71,12 +73,49 @@ def _continue(commit: Commit, process: Process, node_id: str) -> None:
 
 def _put(engine: Engine, commit: Commit, state: NodeState) -> None:
     commit.states.append(state)
-    commit.events.append(Event("post_set_state", state.root_id, state.node_id,
+    commit.events.append(Event(EventKind.POST_SET_STATE, state.root_id, state.node_id,
                                {"state": state.name.value, "version": state.version}, engine.clock.now()))
 
 
-def _op_event(engine: Engine, commit: Commit, kind: str, node_id: str, **data: Any) -> None:
+def _op_event(engine: Engine, commit: Commit, kind: EventKind, node_id: str, **data: Any) -> None:
     commit.events.append(Event(kind, commit.root_id, node_id, data, engine.clock.now()))
+
+
+def _service_hooks(engine: Engine, v: NodeView, operation: str) -> Callable[[str], None]:
+    """``fire("pre")`` / ``fire("post")`` run a hook-enabled component's operator hooks.
+
+    Operator hooks are read-only and never fail an operation (SPEC §6.6).
+    """
+    if v.node.type is not NodeType.SERVICE_ACTIVITY:
+        return lambda phase: None
+    try:
+        service = engine.components.get_service(v.node.code, v.node.version)
+    except Exception:  # an unknown component cannot have hooks; the op itself decides
+        return lambda phase: None
+    if not service.need_run_hook():
+        return lambda phase: None
+    state = v.state
+    service.setup_runtime_attributes(
+        id=v.node.id, version=state.version if state else "", top_pipeline_id=v.node.scope_id,
+        root_pipeline_id=v.model.root_id, loop=state.loop if state else 1,
+        inner_loop=state.inner_loop if state else 1, clock=engine.clock.now,
+    )
+    data = engine.store.get_execution_data(v.node.id)
+    root_data = engine.store.get_root_data(v.model.root_id)
+
+    def fire(phase: str) -> None:
+        service.hook_dispatch(f"{phase}_{operation}", DataObject(dict(data.inputs) if data else {},
+                                                                 dict(data.outputs) if data else {}),
+                              DataObject(dict(root_data), {}))
+
+    return fire
+
+
+def _commit_with_hooks(engine: Engine, v: NodeView, operation: str, commit: Commit) -> None:
+    fire = _service_hooks(engine, v, operation)
+    fire("pre")
+    engine.store.commit(commit)
+    fire("post")
 
 
 def pause_node_appoint(engine: Engine, node_id: str) -> None:
@@ -91,8 +130,11 @@ def pause_node_appoint(engine: Engine, node_id: str) -> None:
                  NodeState(node_id=node_id, root_id=v.model.root_id, parent_id=v.node.scope_id,
                            name=State.SUSPENDED, version=new_version(), created_time=now))
     _put(engine, commit, suspended)
-    _op_event(engine, commit, "post_pause_node", node_id)
-    engine.store.commit(commit)
+    _op_event(engine, commit, EventKind.POST_PAUSE_NODE, node_id)
+    if v.process is not None:  # hooks only reach a node a process is at
+        _commit_with_hooks(engine, v, "pause_node", commit)
+    else:
+        engine.store.commit(commit)
 
 
 def resume_node_appoint(engine: Engine, node_id: str) -> None:
@@ -105,8 +147,11 @@ def resume_node_appoint(engine: Engine, node_id: str) -> None:
     commit = _guarded(v, v.state, None)
     _put(engine, commit, replace(v.state, name=State.READY, version=new_version()))
     wake_processes(engine, commit, v.model.root_id, node_id)
-    _op_event(engine, commit, "post_resume_node", node_id)
-    engine.store.commit(commit)
+    _op_event(engine, commit, EventKind.POST_RESUME_NODE, node_id)
+    if v.process is not None:  # hooks only reach a node a process is at
+        _commit_with_hooks(engine, v, "resume_node", commit)
+    else:
+        engine.store.commit(commit)
 
 
 def retry_node(engine: Engine, node_id: str, data: Mapping[str, Any] | None = None) -> None:
@@ -124,8 +169,8 @@ def retry_node(engine: Engine, node_id: str, data: Mapping[str, Any] | None = No
     _put(engine, commit, replace(state, name=State.READY, version=new_version(), retry=state.retry + 1,
                                  started_time=None, archived_time=None))
     _continue(commit, process, node_id)
-    _op_event(engine, commit, "post_retry_node", node_id, data=dict(data) if data is not None else None)
-    engine.store.commit(commit)
+    _op_event(engine, commit, EventKind.POST_RETRY_NODE, node_id, data=dict(data) if data is not None else None)
+    _commit_with_hooks(engine, v, "retry_node", commit)
 
 
 def _retry_inputs(data: Mapping[str, Any]) -> dict[str, DataInput]:
@@ -148,11 +193,11 @@ def retry_subprocess(engine: Engine, node_id: str) -> None:
     if process.stack[-1] == node_id:
         process = replace(process, stack=process.stack[:-1])
     _continue(commit, process, node_id)
-    _op_event(engine, commit, "post_retry_subprocess", node_id)
+    _op_event(engine, commit, EventKind.POST_RETRY_SUBPROCESS, node_id)
     engine.store.commit(commit)
 
 
-def _skip(engine: Engine, v: NodeView, next_node_id: str | None, event: str, **data: Any) -> Commit:
+def _skip(engine: Engine, v: NodeView, next_node_id: str | None, event: EventKind, **data: Any) -> Commit:
     state, process = _require_failed_and_parked(v)
     commit = _guarded(v, state, process)
     commit.histories.append(history_of(state, engine.store.get_execution_data(v.node.id)))
@@ -171,7 +216,7 @@ def skip_node(engine: Engine, node_id: str) -> None:
         raise InvalidOperationError(f"node {node_id!r} is a {v.node.type.value}; only activities can be skipped")
     if not v.node.can_skip:
         raise InvalidOperationError(f"node {node_id!r} is not skippable")
-    engine.store.commit(_skip(engine, v, v.node.next_id, "post_skip_node"))
+    _commit_with_hooks(engine, v, "skip_node", _skip(engine, v, v.node.next_id, EventKind.POST_SKIP_NODE))
 
 
 def skip_exclusive_gateway(engine: Engine, node_id: str, flow_id: str) -> None:
@@ -181,7 +226,7 @@ def skip_exclusive_gateway(engine: Engine, node_id: str, flow_id: str) -> None:
     target = dict(v.node.targets).get(flow_id)
     if target is None:
         raise InvalidOperationError(f"flow {flow_id!r} does not leave gateway {node_id!r}")
-    engine.store.commit(_skip(engine, v, target, "post_skip_exclusive_gateway", flow_id=flow_id))
+    engine.store.commit(_skip(engine, v, target, EventKind.POST_SKIP_EXCLUSIVE_GATEWAY, flow_id=flow_id))
 
 
 def skip_conditional_parallel_gateway(
@@ -197,7 +242,7 @@ def skip_conditional_parallel_gateway(
     converge = v.model.nodes.get(converge_gateway_id)
     if converge is None or converge.type is not NodeType.CONVERGE_GATEWAY:
         raise InvalidOperationError(f"{converge_gateway_id!r} is not a converge gateway of this pipeline")
-    commit = _skip(engine, v, None, "post_skip_conditional_parallel_gateway", flow_ids=list(flow_ids),
+    commit = _skip(engine, v, None, EventKind.POST_SKIP_CONDITIONAL_PARALLEL_GATEWAY, flow_ids=list(flow_ids),
                    converge_gateway_id=converge_gateway_id)
     parent = v.process
     assert parent is not None
@@ -228,8 +273,8 @@ def forced_fail_activity(engine: Engine, node_id: str, ex_data: Any) -> None:
     commit.execution_data[node_id] = ExecutionData(inputs=dict(current.inputs) if current else {}, outputs=outputs)
     _put(engine, commit, replace(v.state, name=State.FAILED, version=new_version(), archived_time=engine.clock.now()))
     commit.processes.append(replace(v.process, status=ProcessStatus.SLEEPING, version=v.process.version + 1))
-    _op_event(engine, commit, "post_forced_fail_activity", node_id, ex_data=ex_data)
-    engine.store.commit(commit)
+    _op_event(engine, commit, EventKind.POST_FORCED_FAIL_ACTIVITY, node_id, ex_data=ex_data)
+    _commit_with_hooks(engine, v, "forced_fail_activity", commit)
 
 
 def callback(engine: Engine, node_id: str, version: str, data: Any) -> None:
@@ -249,5 +294,5 @@ def callback(engine: Engine, node_id: str, version: str, data: Any) -> None:
         raise InvalidOperationError(f"the schedule of node {node_id!r} is already finished or expired")
     commit = Commit(root_id=v.model.root_id, guards=[Guard(GuardKind.STATE, node_id, version)])
     commit.work.append(ScheduleItem(v.model.root_id, v.process.id, node_id, schedule.id, data, is_callback=True))
-    _op_event(engine, commit, "post_callback", node_id, version=version, data=data)
-    engine.store.commit(commit)
+    _op_event(engine, commit, EventKind.POST_CALLBACK, node_id, version=version, data=data)
+    _commit_with_hooks(engine, v, "callback", commit)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from bamboo_core.events import EventKind
 from bamboo_core.end_events import ExecutableEndEvent
 from bamboo_core.engine.step import new_id, new_version
 from bamboo_core.errors import InvalidOperationError, NotFoundError, TreeSchemaError
@@ -49,7 +50,8 @@ def run_pipeline(
         root_id=root_id, states=[root_state], processes=[process],
         contexts=_initial_contexts(model, root_pipeline_context or {}, subprocess_context or {}),
         work=[ExecuteItem(root_id, process.id, start, process.version)],
-        events=[Event("post_set_state", root_id, root_id, {"state": State.RUNNING.value}, now)],
+        events=[Event(EventKind.POST_SET_STATE, root_id, root_id, {"state": State.RUNNING.value}, now),
+                Event(EventKind.POST_PREPARE_RUN_PIPELINE, root_id, root_id, {}, now)],
     )
     engine.store.create_pipeline(model, dict(root_pipeline_data or {}), commit)
     return root_id
@@ -75,7 +77,7 @@ def _pipeline_state(engine: Engine, pipeline_id: str) -> NodeState:
     return state
 
 
-def _move(state: NodeState, to: State, now: float) -> Commit:
+def _move(state: NodeState, to: State, now: float, kind: EventKind) -> Commit:
     if not can_transit(state.name, to):
         raise InvalidOperationError(
             f"pipeline {state.node_id!r} is {state.name.value} and cannot become {to.value}"
@@ -86,21 +88,22 @@ def _move(state: NodeState, to: State, now: float) -> Commit:
     moved = replace(state, **changes)
     return Commit(
         root_id=state.root_id, guards=[Guard(GuardKind.STATE, state.node_id, state.version)], states=[moved],
-        events=[Event("post_set_state", state.root_id, state.node_id, {"state": to.value}, now)],
+        events=[Event(EventKind.POST_SET_STATE, state.root_id, state.node_id, {"state": to.value}, now),
+                Event(kind, state.root_id, state.node_id, {}, now)],
     )
 
 
 def pause_pipeline(engine: Engine, pipeline_id: str) -> None:
     """Running nodes go on; processes block at their next node boundary."""
     state = _pipeline_state(engine, pipeline_id)
-    engine.store.commit(_move(state, State.SUSPENDED, engine.clock.now()))
+    engine.store.commit(_move(state, State.SUSPENDED, engine.clock.now(), EventKind.POST_PAUSE_PIPELINE))
 
 
 def resume_pipeline(engine: Engine, pipeline_id: str) -> None:
     state = _pipeline_state(engine, pipeline_id)
     if state.name is not State.SUSPENDED:
         raise InvalidOperationError(f"pipeline {pipeline_id!r} is {state.name.value}, not SUSPENDED")
-    commit = _move(state, State.RUNNING, engine.clock.now())
+    commit = _move(state, State.RUNNING, engine.clock.now(), EventKind.POST_RESUME_PIPELINE)
     wake_processes(engine, commit, state.root_id, pipeline_id)
     engine.store.commit(commit)
 
@@ -108,7 +111,7 @@ def resume_pipeline(engine: Engine, pipeline_id: str) -> None:
 def revoke_pipeline(engine: Engine, pipeline_id: str) -> None:
     """Terminal. Processes die at their next node boundary; blocked ones die now."""
     state = _pipeline_state(engine, pipeline_id)
-    commit = _move(state, State.REVOKED, engine.clock.now())
+    commit = _move(state, State.REVOKED, engine.clock.now(), EventKind.POST_REVOKE_PIPELINE)
     for process in engine.store.get_processes(state.root_id):
         if pipeline_id == state.root_id and process.status is ProcessStatus.SUSPENDED:
             commit.guards.append(Guard(GuardKind.PROCESS, process.id, process.version))

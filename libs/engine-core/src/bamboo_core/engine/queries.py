@@ -93,7 +93,8 @@ def get_data(engine: Engine, node_id: str) -> dict[str, Any]:
     node = engine.model(root_id).nodes.get(node_id)
     if node is None:
         raise InvalidOperationError(f"{node_id!r} is a pipeline, not a node")
-    inputs = engine.store.get_node_inputs(node_id) or node.inputs
+    stored = engine.store.get_node_inputs(node_id)
+    inputs = stored if stored is not None else node.inputs
     return {
         "inputs": {k: {"need_render": d.need_render, "value": d.value} for k, d in inputs.items()},
         "outputs": {source: keys[-1] for source, keys in node.outputs.items()},

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from bamboo_core.context import Hydrator, deformat
+from bamboo_core.events import EventKind
+from bamboo_core.context import Hydrator
 from bamboo_core.errors import InvalidTransitionError
 from bamboo_core.model import NodeDef, PipelineModel, VarType
 from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
@@ -103,7 +104,7 @@ class StepContext:
 
     def put_state(self, state: NodeState) -> None:
         self.commit.states.append(state)
-        self.event("post_set_state", state.node_id, state=state.name.value, version=state.version,
+        self.event(EventKind.POST_SET_STATE, state.node_id, state=state.name.value, version=state.version,
                    root_id=state.root_id, parent_id=state.parent_id, loop=state.loop)
 
     def put_pipeline_state(self, pipeline_id: str, name: State) -> NodeState:
@@ -133,7 +134,7 @@ class StepContext:
         if found:
             self.put_context(node.scope_id, found)
 
-    def event(self, kind: str, node_id: str = "", **data: Any) -> None:
+    def event(self, kind: EventKind, node_id: str = "", **data: Any) -> None:
         self.commit.events.append(Event(kind=kind, root_id=self.root_id, node_id=node_id, data=data, time=self.now))
 
     def checkpoint(self) -> None:
@@ -158,12 +159,14 @@ class StepContext:
         return {**stored, **staged} if staged else stored
 
     def hydrator(self, scope_id: str | None = None) -> Hydrator:
-        return Hydrator(self.context_values(scope_id), self.snap.root_data, self.engine.compute_variable)
-
-    def loop_names(self) -> dict[str, Any]:
-        """The node's own upcoming _loop / _inner_loop, under the context keys they map to."""
-        names: dict[str, Any] = {}
-        for source, value in (("_loop", self.loop), ("_inner_loop", self.inner_loop)):
-            for key in self.node.outputs.get(source, ()):
-                names[deformat(key)] = value
-        return names
+        """A hydrator over the scope's context, with the node's own upcoming ``_loop`` /
+        ``_inner_loop`` under the keys they map to (SPEC §3.4: a node's inputs may
+        depend on its own upcoming loop number)."""
+        values = self.context_values(scope_id)
+        if self.state is not None and self.node.outputs and scope_id in (None, self.node.scope_id):
+            loops = {key: ContextValue(key=key, type=VarType.PLAIN, value=value)
+                     for source, value in (("_loop", self.loop), ("_inner_loop", self.inner_loop))
+                     for key in self.node.outputs.get(source, ())}
+            if loops:
+                values = {**values, **loops}
+        return Hydrator(values, self.snap.root_data, self.engine.compute_variable)

@@ -47,7 +47,9 @@ class HookRecorder(Service):
 
 
 def _recording_hook(name: str) -> Callable[..., bool]:
-    def hook(self: HookRecorder, data: DataObject, parent_data: DataObject, callback_data: Any = None) -> bool:
+    def hook(
+        self: HookRecorder, data: DataObject, parent_data: DataObject, callback_data: Any = None
+    ) -> bool:
         self.mark(name)
         return True
 
@@ -57,6 +59,7 @@ def _recording_hook(name: str) -> Callable[..., bool]:
 
 for _hook in HookType:
     setattr(HookRecorder, _hook.value, _recording_hook(_hook.value))
+del _hook
 
 
 class HookDebugService(HookRecorder, DebugService):

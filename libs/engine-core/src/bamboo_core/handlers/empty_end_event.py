@@ -6,6 +6,7 @@ pops, the subprocess node finishes and its outputs flow into the parent context.
 
 from __future__ import annotations
 
+from bamboo_core.events import EventKind
 from bamboo_core.context import HydrationError
 from bamboo_core.engine.step import Decision, StepContext
 from bamboo_core.errors import ExpressionError
@@ -31,7 +32,7 @@ def leave_pipeline(ctx: StepContext) -> Decision:
     if scope.parent_id == "":
         ctx.commit.execution_outputs[scope.id] = outputs
         ctx.put_pipeline_state(scope.id, State.FINISHED)
-        ctx.event("pipeline_finish", scope.id)
+        ctx.event(EventKind.PIPELINE_FINISH, scope.id)
         return Decision(die=True)
     subprocess_state = ctx.snap.pipeline_states[scope.id]
     offset = ctx.engine.config.rerun_index_offset
@@ -41,5 +42,5 @@ def leave_pipeline(ctx: StepContext) -> Decision:
     ctx.put_pipeline_state(scope.id, State.FINISHED)
     subprocess_node = ctx.model.node(scope.id)
     ctx.extract_outputs(outputs, subprocess_node)
-    ctx.event("node_finish", scope.id)
+    ctx.event(EventKind.NODE_FINISH, scope.id)
     return Decision(next_node_id=subprocess_node.next_id, stack=ctx.process.stack[:-1])

@@ -28,7 +28,6 @@ def true_conditions(ctx: StepContext, first_only: bool = False) -> list[Conditio
         names = ctx.hydrator().hydrate(refs)
     except (HydrationError, ExpressionError) as exc:
         raise ConditionFailure(f"evaluation context hydrate failed({exc}), check node log for details.") from exc
-    names.update(ctx.loop_names())
     held: list[Condition] = []
     for condition in conditions:
         if _holds(condition.expression, names):

@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
+from bamboo_core.events import EventKind
 from bamboo_core.component import DataObject, ScheduleType, Service
 from bamboo_core.context import HydrationError, input_references, render_inputs
 from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id
@@ -30,7 +31,6 @@ def execute(ctx: StepContext) -> Decision:
     need_render = {key: data.need_render for key, data in inputs.items()}
     try:
         names = ctx.hydrator().hydrate(input_references(raw, need_render))
-        names.update(ctx.loop_names())
         rendered = {**render_inputs(raw, need_render, names), **loop_keys}
         service = load_service(ctx)
     except (HydrationError, ExpressionError, EngineError) as exc:
@@ -58,14 +58,14 @@ def load_service(ctx: StepContext) -> Service:
     service.setup_runtime_attributes(
         id=node.id, version=ctx.state.version, top_pipeline_id=ctx.scope_id, root_pipeline_id=ctx.root_id,
         loop=ctx.loop, inner_loop=ctx.inner_loop, idempotency_key=f"{node.id}:{ctx.state.version}",
-        clock=ctx.engine.clock.now, logger=logging.getLogger(f"bamboo.node.{node.id}"),
+        clock=ctx.engine.clock.now,
     )
     return service
 
 
 def hook(ctx: StepContext, service: Service, name: str, data: DataObject, parent: DataObject,
          callback_data: Any = None) -> None:
-    ctx.event(name, ctx.node.id)
+    ctx.event(EventKind(name), ctx.node.id)
     if service.need_run_hook():
         service.hook_dispatch(name, data, parent, callback_data)
 

@@ -15,14 +15,13 @@ from bamboo_core.handlers.base import fail
 
 def execute(ctx: StepContext) -> Decision:
     node = ctx.node
-    inputs = ctx.snap.node_inputs or node.inputs
+    inputs = ctx.snap.node_inputs if ctx.snap.node_inputs is not None else node.inputs
     raw = {key: data.value for key, data in inputs.items()}
     need_render = {key: data.need_render for key, data in inputs.items()}
     try:
         names = ctx.hydrator().hydrate(input_references(raw, need_render))
     except (HydrationError, ExpressionError) as exc:
         return fail(ctx, f"context hydrate failed({exc}), check node log for details.", outputs={})
-    names.update(ctx.loop_names())
     params = render_inputs(raw, need_render, names)
     ctx.set_execution_data(params, {})
     ctx.put_context(node.id, params)

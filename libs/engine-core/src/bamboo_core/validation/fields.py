@@ -101,3 +101,9 @@ def flow_list(
     if len(set(ids)) != len(ids):
         raise schema_error(owner, key, "lists the same flow twice")
     return ids
+
+
+def id_preview(ids: list[str] | tuple[str, ...], limit: int = 20) -> str:
+    """Ids for a message; long lists are cut (the error's ``node_ids`` keeps them all)."""
+    shown = ", ".join(repr(ident) for ident in ids[:limit])
+    return f"[{shown}, ... {len(ids) - limit} more]" if len(ids) > limit else f"[{shown}]"

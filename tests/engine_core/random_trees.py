@@ -227,6 +227,8 @@ class BuiltPipeline:
     all_nodes: set[str] = field(default_factory=set)
     expected: set[str] = field(default_factory=set)  # nodes that must get a state
     converges: set[str] = field(default_factory=set)
+    subprocesses: set[str] = field(default_factory=set)
+    parents: dict[str, str] = field(default_factory=dict)  # node id -> id of the pipeline holding it
     debug_activities: set[str] = field(default_factory=set)  # expected to run, poll component
     outline: list[str] = field(default_factory=list)  # indented, with ids, for failure notes
 
@@ -238,6 +240,7 @@ class BuiltPipeline:
 @dataclass(slots=True)
 class _Wiring:
     built: BuiltPipeline
+    scopes: list[str]  # the pipeline being wired is last
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_id(self, prefix: str) -> str:
@@ -245,6 +248,7 @@ class _Wiring:
 
     def record(self, node_id: str, runs: bool, depth: int, label: str) -> str:
         self.built.all_nodes.add(node_id)
+        self.built.parents[node_id] = self.scopes[-1]
         if runs:
             self.built.expected.add(node_id)
         mark = "" if runs else "  (must not run)"
@@ -255,7 +259,7 @@ class _Wiring:
 def build(block: Block, root_id: str = ROOT_ID) -> BuiltPipeline:
     """Wire ``block`` between a start and an end event and build the tree."""
     built = BuiltPipeline(tree={}, root_id=root_id)
-    wiring = _Wiring(built)
+    wiring = _Wiring(built, scopes=[root_id])
     start = _pipeline(wiring, block, runs=True, depth=0)
     built.tree = build_tree(start, id=root_id)
     return built
@@ -289,7 +293,10 @@ def _item_elements(wiring: _Wiring, item: Item, runs: bool, depth: int) -> tuple
         return act, act
     if isinstance(item, Sub):
         sub_id = wiring.record(wiring.new_id("sub"), runs, depth, "subprocess")
+        wiring.built.subprocesses.add(sub_id)
+        wiring.scopes.append(sub_id)
         sub = SubProcess(start=_pipeline(wiring, item.block, runs, depth + 1), id=sub_id)
+        wiring.scopes.pop()
         return sub, sub
     return _fork_elements(wiring, item, runs, depth)
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import given, note, settings
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from bamboo_core import api
 from bamboo_core.examples import register_examples
+from bamboo_core.ports import Commit
 from bamboo_core.records import Event
 from bamboo_core.runtime import InMemoryRuntime, ManualClock
-from tests.engine_core.random_trees import Block, BuiltPipeline, blocks, build
+from tests.engine_core.random_trees import Activity, Block, BuiltPipeline, Parallel, Sub, blocks, build, count_nodes
 from tests.scenarios.harness import FINISHED, RUNNING, SUSPENDED, Harness
 
 register_examples()  # the `debug` / `loop_count` components the trees use
@@ -37,12 +38,16 @@ class Watched:
 
     harness: Harness
     running: Counter[str] = field(default_factory=Counter)
+    finished_pipelines: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def on_event(self, event: Event) -> None:
-        if event.kind == "post_set_state" and event.data.get("state") == RUNNING:
+    def on_event(self, fact: Event) -> None:
+        if fact.kind == "post_set_state" and fact.data.get("state") == RUNNING:
             with self.lock:  # listeners run on whichever worker thread committed
-                self.running[event.node_id] += 1
+                self.running[fact.node_id] += 1
+        elif fact.kind == "pipeline_finish":
+            with self.lock:
+                self.finished_pipelines[fact.node_id or fact.root_id] += 1
 
     @property
     def runtime(self) -> InMemoryRuntime:
@@ -60,18 +65,41 @@ def watched_runtime(workers: int = 4) -> Iterator[Watched]:
         runtime.close()
 
 
-@contextmanager
-def workers_held(runtime: InMemoryRuntime) -> Iterator[None]:
-    """Keep the (idle) workers from taking queued work until the block ends.
+class CommitGate:
+    """Hands the runtime the first ``passes`` commits, then holds the rest back until ``release``.
 
-    Workers must hold the runtime's condition lock to pop a work item, and a commit
-    only re-enters that (reentrant) lock from this thread, so operations issued
-    inside the block land before any engine step runs — a deterministic "operator
-    acts right after run_pipeline", impossible to arrange through the public API.
-    Only safe while no work item is running (nothing may wait for the store).
+    A commit's state changes are already stored when it is handed on; holding it only
+    delays dispatching its work — exactly what a slow queue does. With the workers idle
+    behind a closed gate, an operation lands at a chosen point of the run instead of
+    wherever the race between threads puts it. The store's public ``set_on_commit``
+    hook is borrowed and given back on release.
     """
-    with runtime._cond:
-        yield
+
+    def __init__(self, runtime: InMemoryRuntime, passes: int) -> None:
+        self.runtime = runtime
+        self.forward: Callable[[Commit], None] = runtime._on_commit  # the runtime's own hand-off
+        self.passes = passes
+        self.held: list[Commit] = []
+        self.lock = threading.Lock()
+        runtime.store.set_on_commit(self)
+
+    def __call__(self, commit: Commit) -> None:
+        with self.lock:
+            passing = self.passes > 0
+            if passing:
+                self.passes -= 1
+            else:
+                self.held.append(commit)
+        if passing:
+            self.forward(commit)
+
+    def release(self) -> None:
+        """Only once the runtime is idle, so no worker still commits through the gate."""
+        self.runtime.store.set_on_commit(self.forward)
+        with self.lock:
+            held, self.held = self.held, []
+        for commit in held:
+            self.forward(commit)
 
 
 # --- reading the outcome --------------------------------------------------------------------
@@ -114,12 +142,14 @@ def assert_ran_exactly_once(watched: Watched, built: BuiltPipeline, root_runs: i
         assert (node_id, entry["state"]) == (node_id, FINISHED)
         assert (node_id, entry["loop"], entry["inner_loop"]) == (node_id, 1, 1)
         assert (node_id, entry["retry"], entry["skip"]) == (node_id, 0, False)
+        assert (node_id, entry["root_id"], entry["parent_id"]) == (node_id, root_id, built.parents[node_id])
         assert api.get_node_histories(runtime, node_id).data == [], node_id
     for node_id in built.debug_activities:
         schedule = api.get_schedule(runtime, node_id).data
         assert (node_id, schedule["times"], schedule["finished"]) == (node_id, 1, True)
     expected_running = Counter(dict.fromkeys(built.expected, 1)) + Counter({root_id: root_runs})
     assert watched.running == expected_running, "a node was set RUNNING more or less than once"
+    assert watched.finished_pipelines == Counter({root_id: 1})
     assert {p["status"] for p in process_statuses(runtime, root_id)} == {"DEAD"}
 
 
@@ -129,6 +159,29 @@ def run_to_end(watched: Watched, built: BuiltPipeline) -> None:
 
 
 # --- properties -----------------------------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(block=blocks())
+def test_generated_trees_respect_the_size_and_depth_bounds(block: Block) -> None:
+    built = build(block)
+    assert len(built.all_nodes) == count_nodes(block) + 2 <= 60
+    assert nesting(block) <= 3
+    assert built.expected <= built.all_nodes and set(built.parents) == built.all_nodes
+    assert {built.tree["start_event"]["id"], built.tree["end_event"]["id"]} <= built.expected
+
+
+def nesting(block: Block) -> int:
+    """How many composites (forks, subprocesses) are nested at the deepest point."""
+    depths = [0]
+    for item in block:
+        if isinstance(item, Sub):
+            depths.append(1 + nesting(item.block))
+        elif isinstance(item, Parallel):
+            depths.extend(1 + nesting(body) for body in item.branches)
+        elif not isinstance(item, Activity):
+            depths.extend(1 + nesting(branch.block) for branch in item.branches)
+    return max(depths)
 
 
 @PROPERTY
@@ -161,21 +214,49 @@ def test_pause_before_the_first_step_blocks_everything_until_resume(block: Block
     built = build(block)
     note("\n".join(built.outline))
     root_id = built.root_id
-    start_id = built.tree["start_event"]["id"]
     with watched_runtime(workers=4) as watched:
         harness = watched.harness
-        with workers_held(watched.runtime):
-            harness.run(built.tree, settle=False)
-            harness.ok(api.pause_pipeline(watched.runtime, root_id))
+        gate = CommitGate(watched.runtime, passes=0)
+        harness.run(built.tree, settle=False)
+        harness.ok(api.pause_pipeline(watched.runtime, root_id))
+        assert gate.held, "run_pipeline's commit did not go through the store's on_commit hook"
+        gate.release()
         harness.settle()
         harness.advance(3600)  # time passing changes nothing either
         assert harness.states(root_id) == {root_id: SUSPENDED}  # not even the start event ran
         [process] = process_statuses(watched.runtime, root_id)
-        assert (process["status"], process["current_node_id"]) == (SUSPENDED, start_id)
+        assert (process["status"], process["current_node_id"]) == (SUSPENDED, built.tree["start_event"]["id"])
         assert process["suspended_by"] == root_id
         harness.ok(api.resume_pipeline(watched.runtime, root_id))
         assert harness.finish(root_id) == FINISHED
         assert_ran_exactly_once(watched, built, root_runs=2)
+
+
+@PROPERTY
+@given(block=blocks(), passes=st.integers(1, 20))
+def test_pause_at_a_random_point_then_resume_still_finishes(block: Block, passes: int) -> None:
+    """Pause once ``passes`` commits have been dispatched (workers idle behind the gate)."""
+    built = build(block)
+    note("\n".join(built.outline))
+    root_id = built.root_id
+    with watched_runtime(workers=4) as watched:
+        harness = watched.harness
+        gate = CommitGate(watched.runtime, passes=passes)
+        harness.run(built.tree, settle=False)
+        harness.settle()
+        paused = api.pause_pipeline(watched.runtime, root_id).result
+        event(f"pause {'landed' if paused else 'came after the end'}")
+        assert paused or harness.state(root_id) == FINISHED
+        gate.release()
+        harness.settle()
+        if paused:
+            assert_quiet_while_paused(watched, built)
+            before = snapshot(watched.runtime, root_id)
+            harness.advance(3600)  # nothing is waiting on time: a paused pipeline stays put
+            assert snapshot(watched.runtime, root_id) == before
+            harness.ok(api.resume_pipeline(watched.runtime, root_id))
+        assert harness.finish(root_id) == FINISHED
+        assert_ran_exactly_once(watched, built, root_runs=2 if paused else 1)
 
 
 @PROPERTY
@@ -188,6 +269,7 @@ def test_pause_racing_the_workers_then_resume_still_finishes(block: Block, settl
         harness = watched.harness
         harness.run(built.tree, settle=False)
         paused = api.pause_pipeline(watched.runtime, root_id).result
+        event(f"pause {'won' if paused else 'lost'} the race")
         if not paused:  # it can only lose the race by the pipeline having finished already
             harness.settle()
             assert harness.state(root_id) == FINISHED
@@ -201,11 +283,13 @@ def test_pause_racing_the_workers_then_resume_still_finishes(block: Block, settl
 
 
 def assert_quiet_while_paused(watched: Watched, built: BuiltPipeline) -> None:
-    """Paused and idle: work in flight has finished, and no node is left mid-run."""
+    """Paused and idle: work in flight has finished; only subprocesses (whose contents
+    have not all run yet) may still be RUNNING, no activity or gateway is mid-run."""
     root_id = built.root_id
     states = watched.harness.states(root_id)
     assert states.pop(root_id) == SUSPENDED
     assert set(states) <= built.expected
-    assert set(states.values()) <= {FINISHED}, states
+    unfinished = {node_id: state for node_id, state in states.items() if state != FINISHED}
+    assert set(unfinished.values()) <= {RUNNING} and set(unfinished) <= built.subprocesses, unfinished
     statuses = {p["status"] for p in process_statuses(watched.runtime, root_id)}
     assert statuses <= {"SUSPENDED", "JOINING", "DEAD"}, statuses

@@ -265,7 +265,8 @@ def test_unregistered_end_event_type_scenario_25() -> None:
 @pytest.mark.parametrize("registered", [["MyEnd"], {"MyEnd", "Other"}, "MyEnd"])
 def test_registered_end_event_type(registered: list[str] | set[str] | str) -> None:
     sub = make_tree("SP.start>SP.A>SP.end", pid="SP", end_type="MyEnd")
-    validate_and_process_pipeline(make_tree("start>SP>end", subs={"SP": sub}, end_type="MyEnd"), end_event_types=registered)
+    tree = make_tree("start>SP>end", subs={"SP": sub}, end_type="MyEnd")
+    validate_and_process_pipeline(tree, end_event_types=registered)
 
 
 def test_lone_string_is_not_a_set_of_letters() -> None:
@@ -331,7 +332,7 @@ def test_parallel_branches_into_two_converge_gateways_scenario_80() -> None:
     with pytest.raises(ConvergeMatchError) as caught:
         validate_and_process_pipeline(tree)
     assert caught.value.gateway_id == "PG"
-    assert "2 of the 3 branches" in str(caught.value)
+    assert "['CG1', 'CG2']" in str(caught.value)
 
 
 def test_parallel_branch_alone_at_a_converge_gateway() -> None:
@@ -362,8 +363,66 @@ def test_converge_gateway_shared_by_nested_parallel_gateways() -> None:
     assert caught.value.gateway_id == "PG2"
 
 
-def test_main_line_flow_into_a_parallel_converge() -> None:
+def test_exclusive_path_may_bypass_a_parallel_block_into_its_converge() -> None:
+    # the stream's single token either forks at PG or bypasses it: never both
     tree = make_tree("start>EG; EG>PG; PG>a>CG; PG>b>CG; EG>CG; CG>end")
+    validate_and_process_pipeline(tree)
+    assert converge_ids(tree) == {"PG": "CG", "EG": "CG"}
+
+
+def test_flow_from_an_enclosing_branch_into_a_nested_join() -> None:
+    tree = make_tree("start>PG1; PG1>PG2; PG2>a>CG2; PG2>b>CG2; PG1>c>CG2; CG2>CG1; PG1>d>CG1; CG1>end")
+    with pytest.raises(ConvergeMatchError) as caught:
+        validate_and_process_pipeline(tree)
+    assert caught.value.gateway_id == "PG1"  # its branches first meet CG2 and CG1
+
+
+def test_exclusive_branches_first_meeting_different_converges() -> None:
+    tree = make_tree("start>EG; EG>a>CG1; EG>b>CG1; EG>c>CG2; EG>d>CG2; CG1>end; CG2>end")
+    with pytest.raises(ConvergeMatchError) as caught:
+        validate_and_process_pipeline(tree)
+    assert caught.value.gateway_id == "EG"
+
+
+def test_nested_exclusive_converge_is_skipped_when_matching_the_outer() -> None:
+    tree = make_tree("start>EG1; EG1>EG2; EG2>a>CG2; EG2>b>CG2; CG2>x>CG1; EG1>c>CG1; CG1>end")
+    validate_and_process_pipeline(tree)
+    assert converge_ids(tree) == {"EG1": "CG1", "EG2": "CG2"}
+
+
+def test_loop_gateway_owns_no_converge() -> None:
+    # EG only loops or goes on: it splits nothing, so CGe is the branch's own stop (as in
+    # bamboo-engine); route EG straight to CG instead
+    tree = make_tree("start>PG; PG>a>EG; EG>a; EG>CGe>CG; PG>b>CG; CG>end")
+    with pytest.raises(ConvergeMatchError) as caught:
+        validate_and_process_pipeline(tree, cycle_tolerate=True)
+    assert caught.value.gateway_id == "PG"
+    tree = make_tree("start>PG; PG>a>EG; EG>a; EG>CG; PG>b>CG; CG>end")
+    validate_and_process_pipeline(tree, cycle_tolerate=True)
+    assert converge_ids(tree) == {"PG": "CG", "EG": "CG"}
+
+
+def test_one_branch_fork_around_a_loop() -> None:
+    tree = make_tree("start>PG; PG>a>EG; EG>a; EG>CG; CG>end")
+    validate_and_process_pipeline(tree, cycle_tolerate=True)
+    assert converge_ids(tree) == {"PG": "CG", "EG": "CG"}
+
+
+def test_one_branch_fork_around_an_exclusive_block() -> None:
+    tree = make_tree("start>PG; PG>EG; EG>a>CGe; EG>b>CGe; CGe>CG; CG>end")
+    validate_and_process_pipeline(tree)
+    assert converge_ids(tree) == {"PG": "CG", "EG": "CGe"}
+
+
+def test_scenario_70_nested_in_another_parallel_block() -> None:
+    inner = "PG2>A>EG1; EG1>A; EG1>CG2; PG2>B>EG2; EG2>B; EG2>CG2"
+    tree = make_tree(f"start>PG1>PG2; {inner}; CG2>CG1; PG1>C>CG1; CG1>end")
+    validate_and_process_pipeline(tree, cycle_tolerate=True)
+    assert converge_ids(tree) == {"PG1": "CG1", "PG2": "CG2", "EG1": "CG2", "EG2": "CG2"}
+
+
+def test_parallel_branches_meeting_converges_in_turn() -> None:
+    tree = make_tree("start>PG; PG>A>CG1; PG>B>CG2; CG1>CG2; CG2>end")
     with pytest.raises(ConvergeMatchError) as caught:
         validate_and_process_pipeline(tree)
     assert caught.value.gateway_id == "PG"

@@ -81,7 +81,7 @@ SCHEMA_CASES: list[tuple[str, object, tuple[str, ...], str]] = [
     ("activities/B/id", "C", ("B",), "id"),
     ("activities/B/type", None, ("B",), "type"),
     ("activities/B/component", _DELETE, ("B",), "component"),
-    ("activities/B/component", {"code": ""}, ("B",), "code"),
+    ("activities/B/component", {"code": 5}, ("B",), "code"),
     ("activities/B/skippable", "yes", ("B",), "skippable"),
     ("activities/B", "B", ("B",), "activities"),
     ("gateways/PG/outgoing", "root:PG>B", ("PG",), "outgoing"),
@@ -186,7 +186,8 @@ def _nested(depth: int) -> Tree:
     tree = make_tree(f"s{depth}.start>s{depth}.A>s{depth}.end", pid=f"SP{depth}")
     for level in reversed(range(depth)):
         name = f"SP{level + 1}"
-        tree = make_tree(f"s{level}.start>{name}>s{level}.end", pid=f"SP{level}" if level else "root", subs={name: tree})
+        pid = f"SP{level}" if level else "root"
+        tree = make_tree(f"s{level}.start>{name}>s{level}.end", pid=pid, subs={name: tree})
     return tree
 
 
@@ -211,7 +212,7 @@ def test_twenty_thousand_nodes_are_refused_fast() -> None:
 
 def test_node_budget_counts_subprocesses() -> None:
     subs = {
-        f"SP{k}": make_tree(">".join([f"s{k}.start", *(f"s{k}.a{i}" for i in range(6_000)), f"s{k}.end"]), pid=f"SP{k}")
+        f"SP{k}": make_tree(">".join([f"s{k}.start", *(f"s{k}.a{i}" for i in range(6_000)), f"s{k}.end"]), f"SP{k}")
         for k in range(3)
     }
     error = schema_error(make_tree("start>SP0>SP1>SP2>end", subs=subs))

@@ -176,4 +176,4 @@ def assert_all_finished(h: Harness, root_id: str, *, count: int | None = None) -
     states = h.states(root_id)
     assert {node: state for node, state in states.items() if state != FINISHED} == {}
     if count is not None:
-        assert len(states) == count
+        assert len(states) == count, sorted(states)

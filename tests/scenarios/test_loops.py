@@ -17,7 +17,7 @@ from bamboo_core.builder import (
     Var,
 )
 from bamboo_core.errors import InvalidTreeError
-from tests.scenarios.flows import LETTERS, act, assert_states, chain, context_data, line, splice, tree
+from tests.scenarios.flows import LETTERS, act, assert_states, chain, context_data, splice, tree
 from tests.scenarios.harness import FAILED, FINISHED, RUNNING, Harness
 
 KEYS = {"key_1": "val_1", "key_2": "val_2"}

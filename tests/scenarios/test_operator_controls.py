@@ -302,7 +302,8 @@ def test_s51_retry_subprocess_with_raising_params(harness: Harness) -> None:
 
 
 def test_s52_callback_completes_node(harness: Harness) -> None:
-    """52: "Callback node: after execute A RUNNING; callback(A, version, {}) → A FINISHED; schedule finished, times=1." """
+    """52: "Callback node: after execute A RUNNING; callback(A, version, {}) → A FINISHED; schedule finished,
+    times=1." """
     h = harness
     h.run(tree(line(act("A", "callback"))))
     version = h.version("A")
@@ -323,12 +324,12 @@ def test_s53_multi_callback(harness: Harness) -> None:
     version = h.version("A")
     for _ in range(3):
         h.ok(api.callback(h.runtime, "A", version, {"bit": 1}))
-    h.settle()
+    h.advance(10)  # a multi-callback that found the schedule busy is retried a little later
     assert h.state("A") == RUNNING
     assert (h.schedule("A", version)["finished"], h.schedule("A", version)["times"]) == (False, 3)
     for _ in range(2):
         h.ok(api.callback(h.runtime, "A", version, {"bit": 1}))
-    h.settle()
+    h.advance(10)  # a multi-callback that found the schedule busy is retried a little later
     assert_states(h, {"P": FINISHED, "A": FINISHED, "end": FINISHED})
     assert (h.schedule("A", version)["finished"], h.schedule("A", version)["times"]) == (True, 5)
     assert h.exec_data("A")["outputs"]["count"] == 5
@@ -343,7 +344,7 @@ def test_s54_multi_callback_fail_then_retry(harness: Harness) -> None:
     old = h.version("A")
     for _ in range(2):
         api.callback(h.runtime, "A", old, {"bit": 0})  # the second may already be refused: A FAILED
-    h.settle()
+    h.advance(10)  # a multi-callback that found the schedule busy is retried a little later
     assert h.state("A") == FAILED
     schedule = h.schedule("A", old)
     assert (schedule["expired"], schedule["finished"], schedule["times"]) == (True, False, 1)
@@ -353,7 +354,7 @@ def test_s54_multi_callback_fail_then_retry(harness: Harness) -> None:
     assert new != old and h.state("A") == RUNNING
     for _ in range(5):
         h.ok(api.callback(h.runtime, "A", new, {"bit": 1}))
-    h.settle()
+    h.advance(10)  # a multi-callback that found the schedule busy is retried a little later
     assert_states(h, {"P": FINISHED, "A": FINISHED, "end": FINISHED})
     assert (h.schedule("A", new)["finished"], h.schedule("A", new)["times"]) == (True, 5)
 

@@ -82,7 +82,7 @@ def test_s63_appointed_pause_in_nested_subprocess(harness: Harness) -> None:
     assert_states(h, {"SPo": RUNNING, "P": RUNNING, "CG": None, "SPo_end": None, "end": None})
     h.ok(api.resume_node_appoint(h.runtime, "X"))
     h.settle()
-    assert_all_finished(h, "P", count=1 + 3 + 4 + 2 * 4)
+    assert_all_finished(h, "P", count=1 + 3 + 4 + 2 * 5)
 
 
 def test_s64_pause_pipeline_during_timers(harness: Harness) -> None:

@@ -6,6 +6,7 @@ evaluated: an unrelated lazy variable is never computed.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -89,8 +90,16 @@ class Hydrator:
 def render_inputs(
     inputs: Mapping[str, Any], need_render: Mapping[str, bool], names: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Render the inputs flagged for rendering; copy the others as they are."""
-    return {key: render(value, names) if need_render[key] else value for key, value in inputs.items()}
+    """Render the inputs flagged for rendering; copy the others.
+
+    Containers are copied so a component that mutates its inputs cannot change the
+    stored tree (which a retry or a loop reads again).
+    """
+    return {key: render(value, names) if need_render[key] else _copy(value) for key, value in inputs.items()}
+
+
+def _copy(value: Any) -> Any:
+    return copy.deepcopy(value) if isinstance(value, (list, dict, set)) else value
 
 
 def input_references(inputs: Mapping[str, Any], need_render: Mapping[str, bool]) -> set[str]:

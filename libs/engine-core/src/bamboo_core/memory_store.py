@@ -11,13 +11,13 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from bamboo_core.errors import AlreadyExistsError, NotFoundError, StateConflictError
 from bamboo_core.model import DataInput, PipelineModel
 from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
 from bamboo_core.records import (
+    evolve,
     ContextValue,
     ExecuteItem,
     ExecutionData,
@@ -29,6 +29,7 @@ from bamboo_core.records import (
 )
 
 OnCommit = Callable[[Commit], None]
+_EMPTY: Mapping[str, ContextValue] = {}
 
 
 class MemoryStore:
@@ -112,9 +113,10 @@ class MemoryStore:
             self._execution_data[node_id] = ExecutionData(inputs=inputs, outputs=outputs)
         self._node_inputs.update(commit.node_inputs)
         for scope_id, values in commit.contexts.items():
-            self._contexts.setdefault(scope_id, {}).update(values)
+            # Copy on write: snapshots share the current dict, so it is never mutated.
+            self._contexts[scope_id] = {**self._contexts.get(scope_id, {}), **values}
         for history in commit.histories:
-            self._histories.setdefault(history.node_id, []).append(replace(history, id=next(self._history_ids)))
+            self._histories.setdefault(history.node_id, []).append(evolve(history, id=next(self._history_ids)))
 
     def _arrive(self, child_id: str, commit: Commit) -> None:
         """Count one child against its parent; the last arrival resumes the parent."""
@@ -122,9 +124,9 @@ class MemoryStore:
         parent = self._processes[child.parent_id]
         remaining = parent.need_ack - 1
         if remaining > 0:
-            self._processes[parent.id] = replace(parent, need_ack=remaining)
+            self._processes[parent.id] = evolve(parent, need_ack=remaining)
             return
-        resumed = replace(parent, need_ack=0, status=ProcessStatus.RUNNING, version=parent.version + 1)
+        resumed = evolve(parent, need_ack=0, status=ProcessStatus.RUNNING, version=parent.version + 1)
         self._processes[parent.id] = resumed
         commit.work.append(ExecuteItem(resumed.root_id, resumed.id, resumed.current_node_id, resumed.version))
 
@@ -150,7 +152,7 @@ class MemoryStore:
                 state=self._states.get(node_id),
                 execution_data=self._execution_data.get(node_id),
                 node_inputs=self._node_inputs.get(node_id),
-                contexts={scope: dict(self._contexts.get(scope, {})) for scope in process.stack},
+                contexts={scope: self._contexts.get(scope, _EMPTY) for scope in process.stack},
                 root_data=self._root_data[process.root_id],
                 schedule=self._schedules.get(schedule_id) if schedule_id else None,
             )

@@ -61,6 +61,12 @@ def node_logger(node_id: str) -> logging.Logger:
     return logger
 
 
+# The attributes the engine sets before each call; checked once here, not per call.
+RUNTIME_ATTRIBUTES = frozenset(
+    {"id", "version", "top_pipeline_id", "root_pipeline_id", "loop", "inner_loop", "idempotency_key", "clock", "logger"}
+)
+
+
 class Service(abc.ABC):
     """Base class of component logic (bamboo-pipeline's ``Service``)."""
 
@@ -87,13 +93,24 @@ class Service(abc.ABC):
     clock: Callable[[], float] | None = None
 
     # Class-level fallbacks for subclasses whose ``__init__`` skips ``super().__init__()``.
-    logger: logging.Logger = logging.getLogger("bamboo_core.component")
     _schedule_finished: bool = False
+    _logger: logging.Logger | None = None
 
     def __init__(self, name: str | None = None) -> None:
         self.name = name
-        self.logger = logging.getLogger(f"bamboo_core.component.{type(self).__name__}")
         self._schedule_finished = False
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The node's logger, made on first use: most services never log."""
+        if self._logger is None:
+            self._logger = (node_logger(str(self.id)) if self.id
+                            else logging.getLogger(f"bamboo_core.component.{type(self).__name__}"))
+        return self._logger
+
+    @logger.setter
+    def logger(self, value: logging.Logger) -> None:
+        self._logger = value
 
     # ---- authoring API ------------------------------------------------------------
 
@@ -183,11 +200,11 @@ class Service(abc.ABC):
         after the node. Names that would hide a method or private state are refused.
         """
         for key, value in attrs.items():
-            if key.startswith("_") or callable(getattr(type(self), key, None)):
+            if key not in RUNTIME_ATTRIBUTES and (key.startswith("_") or callable(getattr(type(self), key, None))):
                 raise ValueError(f"runtime attribute {key!r} would shadow part of the service")
             setattr(self, key, value)
         if "logger" not in attrs and attrs.get("id"):
-            self.logger = node_logger(str(attrs["id"]))
+            self._logger = None  # made for this node on first use
 
     # bamboo-pipeline's name for the same method.
     setup_runtime_attrs = setup_runtime_attributes

@@ -34,6 +34,7 @@ class Engine:
         variables: VariableFactory | None = None,
         clock: Clock | None = None,
         config: EngineConfig | None = None,
+        emit_events: bool = True,
     ) -> None:
         from bamboo_core.component import ComponentLibrary
         from bamboo_core.variables import VariableLibrary
@@ -44,6 +45,8 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.config = config or EngineConfig()
         self._models: dict[str, PipelineModel] = {}
+        # Events cost a little per step; an embedded runtime nobody listens to skips them.
+        self.emit_events = emit_events
 
     def model(self, root_id: str) -> PipelineModel:
         """Models never change once stored, so each engine keeps the ones it used."""

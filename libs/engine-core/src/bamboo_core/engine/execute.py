@@ -8,7 +8,6 @@ suspends, dies, or a commit loses a race.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id, new_version
@@ -16,7 +15,7 @@ from bamboo_core.errors import StateConflictError
 from bamboo_core.handlers import HANDLERS
 from bamboo_core.model import NodeType
 from bamboo_core.ports import Guard, GuardKind
-from bamboo_core.records import ExecuteItem, History, NodeState, Process, ProcessStatus
+from bamboo_core.records import evolve, ExecuteItem, History, NodeState, Process, ProcessStatus
 from bamboo_core.states import ENTERABLE_STATES, State
 
 if TYPE_CHECKING:
@@ -52,6 +51,7 @@ def _attempt(engine: Engine, model, process_id: str, node_id: str, version: int)
         try:
             apply(ctx, step(ctx))
             engine.store.commit(ctx.commit)
+            ctx.run_after_commit()
             return ctx
         except StateConflictError as exc:
             log.debug("step of %s at %s lost a race: %s", process_id, node_id, exc)
@@ -109,11 +109,11 @@ def _enter(ctx: StepContext) -> None:
     elif state.name is State.FINISHED:
         ctx.commit.histories.append(history_of(state, ctx.snap.execution_data))
         inner = state.inner_loop + 1 if state.scope_pass == scope_pass else 1
-        entered = replace(state, version=new_version(), loop=state.loop + 1, inner_loop=inner, retry=0,
+        entered = evolve(state, version=new_version(), loop=state.loop + 1, inner_loop=inner, retry=0,
                           skip=False, error_ignored=False, **base)  # type: ignore[arg-type]
     else:  # READY / LOOP_READY: the operation that readied it issued the version
         inner = state.inner_loop if state.scope_pass == scope_pass else 1
-        entered = replace(state, inner_loop=inner, **base)  # type: ignore[arg-type]
+        entered = evolve(state, inner_loop=inner, **base)  # type: ignore[arg-type]
     ctx.state = entered
     ctx.put_state(entered)
 
@@ -144,7 +144,7 @@ def apply(ctx: StepContext, decision: Decision) -> None:
         changes.update(status=ProcessStatus.RUNNING, current_node_id=decision.next_node_id, suspended_by="")
     if decision.stack is not None:
         changes["stack"] = decision.stack
-    ctx.process = replace(process, **changes)  # type: ignore[arg-type]
+    ctx.process = evolve(process, **changes)  # type: ignore[arg-type]
     ctx.commit.processes.append(ctx.process)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bamboo_core.events import EventKind
@@ -19,7 +19,7 @@ from bamboo_core.engine.step import new_id, new_version
 from bamboo_core.errors import InvalidOperationError, NotFoundError
 from bamboo_core.model import DataInput, NodeDef, NodeType, PipelineModel
 from bamboo_core.ports import Commit, Guard, GuardKind
-from bamboo_core.records import Event, ExecuteItem, ExecutionData, NodeState, Process, ProcessStatus, ScheduleItem
+from bamboo_core.records import evolve, Event, ExecuteItem, ExecutionData, NodeState, Process, ProcessStatus, ScheduleItem
 from bamboo_core.states import State, can_transit
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def _guarded(v: NodeView, state: NodeState | None, process: Process | None) -> C
 
 
 def _continue(commit: Commit, process: Process, node_id: str) -> None:
-    moved = replace(process, status=ProcessStatus.RUNNING, current_node_id=node_id, version=process.version + 1)
+    moved = evolve(process, status=ProcessStatus.RUNNING, current_node_id=node_id, version=process.version + 1)
     commit.processes.append(moved)
     commit.work.append(ExecuteItem(moved.root_id, moved.id, node_id, moved.version))
 
@@ -126,7 +126,7 @@ def pause_node_appoint(engine: Engine, node_id: str) -> None:
         raise InvalidOperationError(f"node {node_id!r} is {v.state.name.value} and cannot be paused")
     commit = _guarded(v, v.state, None)
     now = engine.clock.now()
-    suspended = (replace(v.state, name=State.SUSPENDED) if v.state else
+    suspended = (evolve(v.state, name=State.SUSPENDED) if v.state else
                  NodeState(node_id=node_id, root_id=v.model.root_id, parent_id=v.node.scope_id,
                            name=State.SUSPENDED, version=new_version(), created_time=now))
     _put(engine, commit, suspended)
@@ -145,7 +145,7 @@ def resume_node_appoint(engine: Engine, node_id: str) -> None:
         current = v.state.name.value if v.state else "not started"
         raise InvalidOperationError(f"node {node_id!r} is {current}, not SUSPENDED")
     commit = _guarded(v, v.state, None)
-    _put(engine, commit, replace(v.state, name=State.READY, version=new_version()))
+    _put(engine, commit, evolve(v.state, name=State.READY, version=new_version()))
     wake_processes(engine, commit, v.model.root_id, node_id)
     _op_event(engine, commit, EventKind.POST_RESUME_NODE, node_id)
     if v.process is not None:  # hooks only reach a node a process is at
@@ -166,7 +166,7 @@ def retry_node(engine: Engine, node_id: str, data: Mapping[str, Any] | None = No
     commit.histories.append(history_of(state, engine.store.get_execution_data(node_id)))
     if data is not None:
         commit.node_inputs[node_id] = _retry_inputs(data)
-    _put(engine, commit, replace(state, name=State.READY, version=new_version(), retry=state.retry + 1,
+    _put(engine, commit, evolve(state, name=State.READY, version=new_version(), retry=state.retry + 1,
                                  started_time=None, archived_time=None))
     _continue(commit, process, node_id)
     _op_event(engine, commit, EventKind.POST_RETRY_NODE, node_id, data=dict(data) if data is not None else None)
@@ -188,10 +188,10 @@ def retry_subprocess(engine: Engine, node_id: str) -> None:
     state, process = _require_failed_and_parked(v)
     commit = _guarded(v, state, process)
     commit.histories.append(history_of(state, engine.store.get_execution_data(node_id)))
-    _put(engine, commit, replace(state, name=State.READY, version=new_version(), retry=state.retry + 1,
+    _put(engine, commit, evolve(state, name=State.READY, version=new_version(), retry=state.retry + 1,
                                  started_time=None, archived_time=None))
     if process.stack[-1] == node_id:
-        process = replace(process, stack=process.stack[:-1])
+        process = evolve(process, stack=process.stack[:-1])
     _continue(commit, process, node_id)
     _op_event(engine, commit, EventKind.POST_RETRY_SUBPROCESS, node_id)
     engine.store.commit(commit)
@@ -201,7 +201,7 @@ def _skip(engine: Engine, v: NodeView, next_node_id: str | None, event: EventKin
     state, process = _require_failed_and_parked(v)
     commit = _guarded(v, state, process)
     commit.histories.append(history_of(state, engine.store.get_execution_data(v.node.id)))
-    _put(engine, commit, replace(state, name=State.FINISHED, skip=True, version=new_version(),
+    _put(engine, commit, evolve(state, name=State.FINISHED, skip=True, version=new_version(),
                                  archived_time=engine.clock.now()))
     if next_node_id is not None:
         _continue(commit, process, next_node_id)
@@ -246,7 +246,7 @@ def skip_conditional_parallel_gateway(
                    converge_gateway_id=converge_gateway_id)
     parent = v.process
     assert parent is not None
-    commit.processes.append(replace(parent, status=ProcessStatus.JOINING, current_node_id=converge_gateway_id,
+    commit.processes.append(evolve(parent, status=ProcessStatus.JOINING, current_node_id=converge_gateway_id,
                                     need_ack=len(flow_ids), version=parent.version + 1))
     for flow_id in flow_ids:
         child = Process(id=new_id("c"), root_id=parent.root_id, parent_id=parent.id, stack=parent.stack,
@@ -271,8 +271,8 @@ def forced_fail_activity(engine: Engine, node_id: str, ex_data: Any) -> None:
     current = engine.store.get_execution_data(node_id)
     outputs = {**(current.outputs if current else {}), "ex_data": ex_data, "_forced_failed": True}
     commit.execution_data[node_id] = ExecutionData(inputs=dict(current.inputs) if current else {}, outputs=outputs)
-    _put(engine, commit, replace(v.state, name=State.FAILED, version=new_version(), archived_time=engine.clock.now()))
-    commit.processes.append(replace(v.process, status=ProcessStatus.SLEEPING, version=v.process.version + 1))
+    _put(engine, commit, evolve(v.state, name=State.FAILED, version=new_version(), archived_time=engine.clock.now()))
+    commit.processes.append(evolve(v.process, status=ProcessStatus.SLEEPING, version=v.process.version + 1))
     _op_event(engine, commit, EventKind.POST_FORCED_FAIL_ACTIVITY, node_id, ex_data=ex_data)
     _commit_with_hooks(engine, v, "forced_fail_activity", commit)
 
@@ -288,7 +288,7 @@ def callback(engine: Engine, node_id: str, version: str, data: Any) -> None:
     if v.state is None or v.state.version != version:
         engine.store.commit(Commit(root_id=v.model.root_id,
                                    guards=[Guard(GuardKind.SCHEDULE, schedule.id, schedule.rev)],
-                                   schedules=[replace(schedule, expired=True, rev=schedule.rev + 1)]))
+                                   schedules=[evolve(schedule, expired=True, rev=schedule.rev + 1)]))
         raise InvalidOperationError(f"node {node_id!r} version {version!r} does not exist any more")
     if schedule.finished or schedule.expired:
         raise InvalidOperationError(f"the schedule of node {node_id!r} is already finished or expired")

@@ -1,24 +1,25 @@
 """One schedule call of a service activity: a poll tick or a callback (SPEC §6.4).
 
-No lock: the commit is guarded by the node version and the schedule's rev, so of two
-racing calls one lands. A callback that lost re-reads and tries again (its data
-must not be lost); a poll tick that lost is dropped (the winner already polled).
+Every commit is guarded by the node version and the schedule's rev. A callback first
+claims the schedule (a guarded write with an expiry), so two callbacks never run the
+component at once: a CALLBACK that finds it claimed is dropped (the other completes
+the node), a MULTIPLE_CALLBACK one is retried shortly after (its data must count).
+A poll tick needs no claim: only one timer exists per schedule.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
-from dataclasses import replace
+import random
 from typing import TYPE_CHECKING, Any
 
 from bamboo_core.component import DataObject, ScheduleType, Service
 from bamboo_core.engine.execute import apply
 from bamboo_core.engine.step import SLEEP, Decision, StepContext
 from bamboo_core.errors import EngineError, StateConflictError
-from bamboo_core.handlers.service_activity import complete, hook, load_service
+from bamboo_core.handlers.service_activity import load_service, schedule_call
 from bamboo_core.ports import Commit, Guard, GuardKind
-from bamboo_core.records import ExecuteItem, Schedule, ScheduleItem
+from bamboo_core.records import evolve, ExecuteItem, Schedule, ScheduleItem
 from bamboo_core.states import State
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CALLBACK_RETRIES = 5
+CLAIM_SECONDS = 300.0  # longer than any schedule call should take
+BUSY_RETRY_SECONDS = (0.05, 0.5)  # a multi-callback that found the schedule claimed waits this long
 
 
 def run_schedule(engine: Engine, item: ScheduleItem) -> None:
@@ -40,21 +43,41 @@ def run_schedule(engine: Engine, item: ScheduleItem) -> None:
             return
         ctx = StepContext(engine, model, model.node(item.node_id), snap)
         try:
-            decision = _schedule_step(ctx, snap.schedule, item)
+            schedule = snap.schedule
+            if item.is_callback:
+                claimed = _claim(ctx, schedule, item)
+                if claimed is None:
+                    return
+                schedule = claimed
+            decision = _schedule_step(ctx, schedule, item)
             if decision.next_node_id:
                 apply(ctx, decision)
                 process = ctx.process
                 ctx.commit.work.append(ExecuteItem(process.root_id, process.id, process.current_node_id,
                                                    process.version))
             engine.store.commit(ctx.commit)
+            ctx.run_after_commit()
             return
         except StateConflictError as exc:
             log.debug("schedule of %s lost a race: %s", item.node_id, exc)
 
 
+def _claim(ctx: StepContext, schedule: Schedule, item: ScheduleItem) -> Schedule | None:
+    """Take the schedule for this callback; None when another callback holds it."""
+    if schedule.locked_until > ctx.now:
+        if ScheduleType(schedule.type) is ScheduleType.MULTIPLE_CALLBACK:
+            delay = random.uniform(*BUSY_RETRY_SECONDS)
+            ctx.engine.store.commit(Commit(root_id=ctx.root_id, timers=[(ctx.now + delay, item)]))
+        return None
+    claimed = evolve(schedule, locked_until=ctx.now + CLAIM_SECONDS, rev=schedule.rev + 1)
+    ctx.engine.store.commit(Commit(root_id=ctx.root_id, guards=[Guard(GuardKind.SCHEDULE, schedule.id, schedule.rev)],
+                                   schedules=[claimed]))
+    return claimed
+
+
 def _expire(engine: Engine, root_id: str, schedule: Schedule) -> None:
     commit = Commit(root_id=root_id, guards=[Guard(GuardKind.SCHEDULE, schedule.id, schedule.rev)],
-                    schedules=[replace(schedule, expired=True, rev=schedule.rev + 1)])
+                    schedules=[evolve(schedule, expired=True, rev=schedule.rev + 1)])
     try:
         engine.store.commit(commit)
     except StateConflictError:
@@ -73,32 +96,4 @@ def _schedule_step(ctx: StepContext, schedule: Schedule, item: ScheduleItem) -> 
         ctx.set_execution_data(data.inputs, data.outputs)
         ctx.set_state(State.FAILED)
         return SLEEP
-    ok = _call(ctx, service, data, parent, item.callback_data)
-    kind = ScheduleType(schedule.type)
-    done = ok and (kind is ScheduleType.CALLBACK or service.is_schedule_done())
-    outputs = {**data.outputs, "_result": ok, "_loop": ctx.loop, "_inner_loop": ctx.inner_loop}
-    ctx.set_execution_data(data.inputs, outputs)
-    times = schedule.times + 1
-    if ok and not done:
-        ctx.commit.schedules.append(replace(schedule, times=times, rev=schedule.rev + 1))
-        if kind is ScheduleType.POLL:
-            delay = service.schedule_after(times) or 0.0
-            ctx.commit.timers.append((ctx.now + delay, replace(item, callback_data=None, is_callback=False)))
-        return SLEEP
-    finished = ok or ctx.node.error_ignorable
-    ctx.commit.schedules.append(replace(schedule, times=times, finished=finished, rev=schedule.rev + 1))
-    return complete(ctx, service, ok, outputs, data, parent, hook_fail="node_schedule_fail",
-                    callback_data=item.callback_data)
-
-
-def _call(ctx: StepContext, service: Service, data: DataObject, parent: DataObject, callback_data: Any) -> bool:
-    hook(ctx, service, "pre_schedule", data, parent, callback_data)
-    try:
-        ok = service.schedule(data, parent, callback_data) is not False
-    except Exception:  # user code: any exception fails the node
-        data.outputs["ex_data"] = traceback.format_exc()
-        hook(ctx, service, "node_schedule_exception", data, parent, callback_data)
-        return False
-    if ok:
-        hook(ctx, service, "post_schedule", data, parent, callback_data)
-    return ok
+    return schedule_call(ctx, service, schedule, item, data, parent)

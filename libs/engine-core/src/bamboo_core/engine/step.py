@@ -9,8 +9,8 @@ activity whose state must read RUNNING while its component runs.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bamboo_core.events import EventKind
@@ -18,7 +18,7 @@ from bamboo_core.context import Hydrator
 from bamboo_core.errors import InvalidTransitionError
 from bamboo_core.model import NodeDef, PipelineModel, VarType
 from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
-from bamboo_core.records import ContextValue, Event, ExecutionData, NodeState, Process
+from bamboo_core.records import evolve, ContextValue, Event, ExecutionData, NodeState, Process
 from bamboo_core.states import ARCHIVED_STATES, State, can_transit
 
 if TYPE_CHECKING:
@@ -59,6 +59,12 @@ class StepContext:
         self.state: NodeState | None = snap.state
         self.now = engine.clock.now()
         self.commit = self._fresh_commit()
+        # Effects that must follow a landed commit (completion hooks), never a lost one.
+        self.after_commit: list[Callable[[], None]] = []
+
+    def run_after_commit(self) -> None:
+        for effect in self.after_commit:
+            effect()
 
     # -- identity -------------------------------------------------------------------
 
@@ -98,7 +104,7 @@ class StepContext:
             raise InvalidTransitionError(f"node {self.node.id}: {self.state.name.value} -> {name.value}")
         if name in ARCHIVED_STATES and "archived_time" not in changes:
             changes["archived_time"] = self.now
-        self.state = replace(self.state, name=name, **changes)
+        self.state = evolve(self.state, name=name, **changes)
         self.put_state(self.state)
         return self.state
 
@@ -114,7 +120,7 @@ class StepContext:
         changes: dict[str, Any] = {"name": name}
         if name in ARCHIVED_STATES:
             changes["archived_time"] = self.now
-        state = replace(current, **changes)
+        state = evolve(current, **changes)
         self.put_state(state)
         return state
 
@@ -135,11 +141,13 @@ class StepContext:
             self.put_context(node.scope_id, found)
 
     def event(self, kind: EventKind, node_id: str = "", **data: Any) -> None:
+        if not self.engine.emit_events:
+            return
         self.commit.events.append(Event(kind=kind, root_id=self.root_id, node_id=node_id, data=data, time=self.now))
 
     def checkpoint(self) -> None:
         """Commit what is staged now; later changes go to a new commit guarded on it."""
-        self.process = replace(self.process, version=self.process.version + 1)
+        self.process = evolve(self.process, version=self.process.version + 1)
         self.commit.processes.append(self.process)
         self.engine.store.commit(self.commit)
         self.commit = Commit(

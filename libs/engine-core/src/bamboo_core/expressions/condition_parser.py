@@ -93,7 +93,12 @@ class ConditionParser(Cursor):
             self.advance()
             return str(token.value)
         after = self.peek(1)
-        if token.kind == NAME and token.value == "not" and after.kind == NAME and after.value == "in":
+        if (
+            token.kind == NAME
+            and token.value == "not"
+            and after.kind == NAME
+            and after.value == "in"
+        ):
             self.advance()
             self.advance()
             return "notin"

@@ -15,7 +15,7 @@ from bamboo_core.expressions.tokenizer import END, NAME, OP, Token, syntax_error
 class Cursor:
     """Position in a token list plus the nesting guard."""
 
-    __slots__ = ("_tokens", "_index", "_nesting", "limits")
+    __slots__ = ("_index", "_nesting", "_tokens", "limits")
 
     def __init__(self, tokens: list[Token], limits: Limits) -> None:
         self._tokens = tokens

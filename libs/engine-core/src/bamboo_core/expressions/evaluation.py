@@ -54,6 +54,24 @@ def evaluate(text: str, names: Mapping[str, Any], *, limits: Limits = DEFAULT_LI
     return guarded(Interpreter(names, Budget(limits)).run, tree)
 
 
+def evaluate_to_text(
+    text: str, names: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS
+) -> str:
+    """Evaluate a template expression and convert the result to text, within one budget.
+
+    Used when a fragment is substituted into a larger string: the ``str()`` of
+    the result is bounded like everything else the expression does.
+    """
+    _require_text(text)
+    tree = parse_template(text, limits)
+    budget = Budget(limits)
+
+    def run() -> str:
+        return budget.text(Interpreter(names, budget).run(tree))
+
+    return guarded(run)
+
+
 def evaluate_condition(text: str, *, limits: Limits = DEFAULT_LIMITS) -> bool:
     """Evaluate an already-rendered condition; ``*`` alone is true.
 

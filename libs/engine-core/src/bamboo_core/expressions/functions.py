@@ -14,8 +14,8 @@ from typing import Any
 from bamboo_core.errors import ExpressionError, ExpressionLimitError
 from bamboo_core.expressions.allowlist import BUILTIN_FUNCTIONS
 from bamboo_core.expressions.lazy import LazyIterator
-from bamboo_core.expressions.limits import Budget
-from bamboo_core.expressions.safe_ops import binary_op, check_power
+from bamboo_core.expressions.limits import Budget, require_iterable
+from bamboo_core.expressions.safe_ops import binary_op
 
 _MANY = 99  # "any number of" positional arguments
 
@@ -29,6 +29,7 @@ class Builtin:
     max_args: int
     keywords: frozenset[str] = frozenset()
     any_keyword: bool = False  # dict(a=1): every keyword becomes an item
+    builds: bool = True  # False when the result is one of the arguments' existing items
 
 
 def call_builtin(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], budget: Budget) -> Any:
@@ -37,11 +38,14 @@ def call_builtin(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], budge
     if spec is None:
         raise ExpressionError(f"function '{name}' is not allowed")
     if not spec.min_args <= len(args) <= spec.max_args:
-        raise ExpressionError(f"{name}() takes {_arity(spec)} positional arguments ({len(args)} given)")
+        raise ExpressionError(
+            f"{name}() takes {_arity(spec)} positional arguments ({len(args)} given)"
+        )
     unknown = sorted(set(kwargs) - spec.keywords)
     if unknown and not spec.any_keyword:
         raise ExpressionError(f"{name}() does not accept keyword argument(s) {unknown}")
-    return budget.checked(spec.function(budget, *args, **kwargs))
+    result = spec.function(budget, *args, **kwargs)
+    return budget.checked(result) if spec.builds else result
 
 
 def _check_table() -> None:
@@ -69,7 +73,7 @@ def _float(budget: Budget, value: Any = 0.0) -> float:
 
 
 def _str(budget: Budget, value: Any = "") -> str:
-    return str(value)
+    return budget.text(value)
 
 
 def _bool(budget: Budget, value: Any = False) -> bool:
@@ -146,14 +150,20 @@ def _slice(budget: Budget, *args: Any) -> slice:
 
 
 def _enumerate(budget: Budget, iterable: Any, start: Any = 0) -> LazyIterator:
+    require_iterable(iterable)
     return LazyIterator(enumerate(iterable, start), budget, "enumerate")
 
 
 def _zip(budget: Budget, *iterables: Any, strict: Any = False) -> LazyIterator:
+    for iterable in iterables:
+        require_iterable(iterable)
     return LazyIterator(zip(*iterables, strict=bool(strict)), budget, "zip")
 
 
 def _reversed(budget: Budget, sequence: Any) -> LazyIterator:
+    builtin = isinstance(sequence, (str, list, tuple, range, dict))
+    if not builtin and getattr(type(sequence), "__reversed__", None) is None:
+        raise ExpressionError(f"'{type(sequence).__name__}' values cannot be reversed")
     return LazyIterator(reversed(sequence), budget, "reversed")
 
 
@@ -184,8 +194,8 @@ BUILTINS: dict[str, Builtin] = {
     "round": Builtin(_round, 1, 2, frozenset({"ndigits"})),
     "pow": Builtin(_pow, 2, 3, frozenset({"mod"})),
     "sum": Builtin(_sum, 1, 2, frozenset({"start"})),
-    "min": Builtin(_extreme(min), 1, _MANY, frozenset({"default"})),
-    "max": Builtin(_extreme(max), 1, _MANY, frozenset({"default"})),
+    "min": Builtin(_extreme(min), 1, _MANY, frozenset({"default"}), builds=False),
+    "max": Builtin(_extreme(max), 1, _MANY, frozenset({"default"}), builds=False),
     "len": Builtin(_len, 1, 1),
     "range": Builtin(_range, 1, 3),
     "slice": Builtin(_slice, 1, 3),

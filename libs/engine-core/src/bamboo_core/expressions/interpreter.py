@@ -50,7 +50,7 @@ _MISSING = object()
 class Scope:
     """Comprehension locals, chained to the enclosing comprehension's scope."""
 
-    __slots__ = ("variables", "parent")
+    __slots__ = ("parent", "variables")
 
     def __init__(self, variables: dict[str, Any], parent: Scope | None) -> None:
         self.variables = variables
@@ -69,7 +69,7 @@ class Scope:
 class Interpreter:
     """Evaluates trees against a mapping of names (the rendering context)."""
 
-    __slots__ = ("_names", "_budget", "_compare")
+    __slots__ = ("_budget", "_compare", "_names")
 
     def __init__(
         self, names: Mapping[str, Any], budget: Budget, compare: CompareFn = python_compare
@@ -80,9 +80,9 @@ class Interpreter:
 
     def run(self, tree: Node) -> Any:
         """Evaluate a whole tree."""
-        return self.eval(tree, None)
+        return self.visit(tree, None)
 
-    def eval(self, node: Node, scope: Scope | None) -> Any:
+    def visit(self, node: Node, scope: Scope | None) -> Any:
         """Evaluate one node (charging one step)."""
         self._budget.charge()
         handler = _DISPATCH.get(type(node))
@@ -98,55 +98,54 @@ class Interpreter:
             value = scope.lookup(node.id)
             if value is not _MISSING:
                 return value
-        try:
+        # ``in`` first: a defaultdict context must not grow entries for unknown names.
+        if node.id in self._names:
             return self._names[node.id]
-        except KeyError:
-            pass
         if node.id in BUILTIN_FUNCTIONS:
             raise ExpressionError(f"builtin '{node.id}' can only be called, not used as a value")
         raise ExpressionError(f"name '{node.id}' is not defined")
 
     def _items(self, nodes: Iterable[Node], scope: Scope | None) -> list[Any]:
-        return [self.eval(item, scope) for item in nodes]
+        return [self.visit(item, scope) for item in nodes]
 
     def _tuple(self, node: TupleLit, scope: Scope | None) -> Any:
-        return tuple(self._items(node.items, scope))
+        return self._budget.checked(tuple(self._items(node.items, scope)))
 
     def _list(self, node: ListLit, scope: Scope | None) -> Any:
-        return self._items(node.items, scope)
+        return self._budget.checked(self._items(node.items, scope))
 
     def _set(self, node: SetLit, scope: Scope | None) -> Any:
-        return set(self._items(node.items, scope))
+        return self._budget.checked(set(self._items(node.items, scope)))
 
     def _dict(self, node: DictLit, scope: Scope | None) -> Any:
         result: dict[Any, Any] = {}
-        for key, value in zip(node.keys, node.values):
-            result[self.eval(key, scope)] = self.eval(value, scope)
-        return result
+        for key, value in zip(node.keys, node.values, strict=False):
+            result[self.visit(key, scope)] = self.visit(value, scope)
+        return self._budget.checked(result)
 
     def _unary(self, node: Unary, scope: Scope | None) -> Any:
-        return unary_op(node.op, self.eval(node.operand, scope), self._budget)
+        return unary_op(node.op, self.visit(node.operand, scope), self._budget)
 
     def _not(self, node: Not, scope: Scope | None) -> Any:
-        return not self.eval(node.operand, scope)
+        return not self.visit(node.operand, scope)
 
     def _binop(self, node: BinOp, scope: Scope | None) -> Any:
-        left = self.eval(node.left, scope)
-        return binary_op(node.op, left, self.eval(node.right, scope), self._budget)
+        left = self.visit(node.left, scope)
+        return binary_op(node.op, left, self.visit(node.right, scope), self._budget)
 
     def _boolop(self, node: BoolOp, scope: Scope | None) -> Any:
         value: Any = None
         for operand in node.values:
-            value = self.eval(operand, scope)
+            value = self.visit(operand, scope)
             if bool(value) == (node.op == "or"):
                 return value
         return value
 
     def _compare_node(self, node: Compare, scope: Scope | None) -> Any:
-        left = self.eval(node.left, scope)
+        left = self.visit(node.left, scope)
         result: Any = True
-        for op, comparator in zip(node.ops, node.comparators):
-            right = self.eval(comparator, scope)
+        for op, comparator in zip(node.ops, node.comparators, strict=False):
+            right = self.visit(comparator, scope)
             result = self._compare(op, left, right)
             if not result:
                 return result
@@ -154,45 +153,48 @@ class Interpreter:
         return result
 
     def _ifexp(self, node: IfExp, scope: Scope | None) -> Any:
-        branch = node.body if self.eval(node.test, scope) else node.orelse
-        return self.eval(branch, scope)
+        branch = node.body if self.visit(node.test, scope) else node.orelse
+        return self.visit(branch, scope)
 
     def _slice(self, node: Slice, scope: Scope | None) -> Any:
         parts = (node.lower, node.upper, node.step)
-        return slice(*(None if part is None else self.eval(part, scope) for part in parts))
+        return slice(*(None if part is None else self.visit(part, scope) for part in parts))
 
     def _subscript(self, node: Subscript, scope: Scope | None) -> Any:
-        value = self.eval(node.value, scope)
-        return self._budget.checked(subscript(value, self.eval(node.index, scope)))
+        value = self.visit(node.value, scope)
+        index = self.visit(node.index, scope)
+        result = subscript(value, index)
+        # An index returns an existing item; only a slice builds a new value.
+        return self._budget.checked(result) if isinstance(index, slice) else result
 
     def _arguments(
         self, args: tuple[Node, ...], kwargs: tuple[Keyword, ...], scope: Scope | None
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         values = tuple(self._items(args, scope))
-        return values, {kw.name: self.eval(kw.value, scope) for kw in kwargs}
+        return values, {kw.name: self.visit(kw.value, scope) for kw in kwargs}
 
     def _call(self, node: Call, scope: Scope | None) -> Any:
         args, kwargs = self._arguments(node.args, node.kwargs, scope)
         return call_builtin(node.func, args, kwargs, self._budget)
 
     def _method(self, node: MethodCall, scope: Scope | None) -> Any:
-        obj = self.eval(node.obj, scope)
+        obj = self.visit(node.obj, scope)
         args, kwargs = self._arguments(node.args, node.kwargs, scope)
         return call_method(obj, node.method, args, kwargs, self._budget)
 
     def _comprehension(self, node: Comprehension, scope: Scope | None) -> Any:
         # As in Python, the first iterable is evaluated right away in the enclosing scope.
-        first = self.eval(node.generators[0].iter, scope)
+        first = self.visit(node.generators[0].iter, scope)
         scopes = self._clause_scopes(node.generators, 0, first, scope)
         if node.kind == "gen":
-            values = (self.eval(node.elt, inner) for inner in scopes)
+            values = (self.visit(node.elt, inner) for inner in scopes)
             return LazyIterator(values, self._budget, "generator")
         if node.kind == "dict":
             assert node.value is not None
             value_node = node.value
-            pairs = ((self.eval(node.elt, s), self.eval(value_node, s)) for s in scopes)
+            pairs = ((self.visit(node.elt, s), self.visit(value_node, s)) for s in scopes)
             return self._budget.checked(dict(pairs))
-        items = [self.eval(node.elt, inner) for inner in scopes]
+        items = [self.visit(node.elt, inner) for inner in scopes]
         return self._budget.checked(set(items) if node.kind == "set" else items)
 
     def _clause_scopes(
@@ -201,11 +203,11 @@ class Interpreter:
         clause = clauses[index]
         for item in self._budget.iterate(iterable):
             inner = Scope(self._bind(clause.target, item), scope)
-            if all(self.eval(condition, inner) for condition in clause.ifs):
+            if all(self.visit(condition, inner) for condition in clause.ifs):
                 if index + 1 == len(clauses):
                     yield inner
                 else:
-                    following = self.eval(clauses[index + 1].iter, inner)
+                    following = self.visit(clauses[index + 1].iter, inner)
                     yield from self._clause_scopes(clauses, index + 1, following, inner)
 
     def _bind(self, target: Node, value: Any) -> dict[str, Any]:
@@ -217,9 +219,11 @@ class Interpreter:
         if len(values) > size:
             raise ExpressionError(f"too many values to unpack (expected {size})")
         if len(values) < size:
-            raise ExpressionError(f"not enough values to unpack (expected {size}, got {len(values)})")
+            raise ExpressionError(
+                f"not enough values to unpack (expected {size}, got {len(values)})"
+            )
         bound: dict[str, Any] = {}
-        for item_target, item in zip(target.items, values):
+        for item_target, item in zip(target.items, values, strict=False):
             bound.update(self._bind(item_target, item))
         return bound
 

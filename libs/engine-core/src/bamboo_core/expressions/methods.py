@@ -48,12 +48,15 @@ def call_method(
                 args = tuple(budget.materialize(arg) for arg in args)
             elif precheck is not None and base is str:
                 args = precheck(budget, obj, args, kwargs)
-            method = getattr(base, name)
-            return budget.checked(method(obj, *args, **kwargs))
+            result = getattr(base, name)(obj, *args, **kwargs)
+            # dict.get hands back an existing value: nothing new to measure.
+            return result if name == "get" else budget.checked(result)
     raise ExpressionError(f"method '{name}' is not allowed on {type(obj).__name__} values")
 
 
-def _join(budget: Budget, sep: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+def _join(
+    budget: Budget, sep: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
     if len(args) != 1:
         return args  # let str.join report the arity error
     items = budget.materialize(args[0])
@@ -62,7 +65,9 @@ def _join(budget: Budget, sep: str, args: tuple[Any, ...], kwargs: dict[str, Any
     return (items,)
 
 
-def _replace(budget: Budget, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+def _replace(
+    budget: Budget, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
     if len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
         old, new = args[0], args[1]
         occurrences = text.count(old) if old else len(text) + 1
@@ -72,13 +77,17 @@ def _replace(budget: Budget, text: str, args: tuple[Any, ...], kwargs: dict[str,
     return args
 
 
-def _width(budget: Budget, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+def _width(
+    budget: Budget, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
     if args and isinstance(args[0], int):
         budget.require_size(args[0])
     return args
 
 
-def _expandtabs(budget: Budget, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+def _expandtabs(
+    budget: Budget, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
     tabsize = args[0] if args else kwargs.get("tabsize", 8)
     if isinstance(tabsize, int):
         budget.require_size(len(text) + text.count("\t") * max(tabsize, 0))

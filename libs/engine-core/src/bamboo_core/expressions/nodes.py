@@ -235,7 +235,7 @@ class Comprehension(Node):
 
 
 def _interleave(first: tuple[Node, ...], second: tuple[Node, ...]) -> Iterator[Node]:
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=False):
         yield a
         yield b
 

@@ -8,6 +8,7 @@ Python does the work; every result is checked again afterwards.
 from __future__ import annotations
 
 import operator
+import reprlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,13 +21,22 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "<<": operator.lshift,
     ">>": operator.rshift, "&": operator.and_, "|": operator.or_, "^": operator.xor,
 }  # fmt: skip
-_UNARY: dict[str, Callable[[Any], Any]] = {"-": operator.neg, "+": operator.pos, "~": operator.invert}
+_UNARY: dict[str, Callable[[Any], Any]] = {
+    "-": operator.neg,
+    "+": operator.pos,
+    "~": operator.invert,
+}
 _COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
     ">": operator.gt, ">=": operator.ge, "is": operator.is_, "is not": operator.is_not,
     "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
 }  # fmt: skip
-_SUBSCRIPTABLE: tuple[type, ...] = (str, list, tuple, range)
+_ITEM_ACCESS: tuple[tuple[type, Callable[[Any, Any], Any]], ...] = (
+    (str, str.__getitem__),
+    (list, list.__getitem__),
+    (tuple, tuple.__getitem__),
+    (range, range.__getitem__),
+)
 
 
 def _is_int(value: Any) -> bool:
@@ -60,11 +70,19 @@ def python_compare(op: str, left: Any, right: Any) -> Any:
 
 def _check_multiply(left: Any, right: Any, budget: Budget) -> None:
     if isinstance(left, _SEQUENCES) and _is_int(right):
-        budget.require_size(len(left) * max(right, 0))
+        _check_repeat(left, right, budget)
     elif isinstance(right, _SEQUENCES) and _is_int(left):
-        budget.require_size(len(right) * max(left, 0))
+        _check_repeat(right, left, budget)
     elif _is_int(left) and _is_int(right):
         budget.require_int_bits(abs(left).bit_length() + abs(right).bit_length())
+
+
+def _check_repeat(sequence: Any, times: int, budget: Budget) -> None:
+    # ``[x] * n`` holds n references to x: its weight, not just its length, is multiplied.
+    times = max(times, 0)
+    budget.require_size(len(sequence) * times)
+    if times > 1 and not isinstance(sequence, str):
+        budget.require_size(budget.weight(sequence) * times)
 
 
 def check_power(base: Any, exponent: Any, budget: Budget) -> None:
@@ -82,7 +100,8 @@ def format_percent(template: str, args: Any, budget: Budget) -> str:
     _check_format_fields(template, budget)
     if not isinstance(args, (tuple, dict)):
         args = (args,)
-    return template % args
+    budget.weight(args)  # %s / %r of the arguments cannot produce huge text
+    return str(template % args)
 
 
 def _check_format_fields(template: str, budget: Budget) -> None:
@@ -112,7 +131,7 @@ def _check_field_number(template: str, index: int, budget: Budget) -> int:
         end += 1
     if end > index:
         digits = template[index:end]
-        budget.require_size(int(digits) if len(digits) < 10 else 10**10, "formatted field")
+        budget.require_size(int(digits) if len(digits) < 19 else 10**19, "formatted field")
     return end
 
 
@@ -126,8 +145,8 @@ def subscript(value: Any, index: Any) -> Any:
     if isinstance(value, dict):
         if dict.__contains__(value, index):
             return dict.__getitem__(value, index)
-        raise KeyError(index)
-    for base in _SUBSCRIPTABLE:
+        raise ExpressionError(f"key {reprlib.repr(index)} not found")
+    for base, item_of in _ITEM_ACCESS:
         if isinstance(value, base):
-            return base.__getitem__(value, index)
+            return item_of(value, index)
     raise ExpressionError(f"'{type(value).__name__}' values cannot be subscripted in expressions")

@@ -14,7 +14,8 @@ from typing import Any
 
 from bamboo_core.errors import ExpressionError
 from bamboo_core.expressions.analysis import free_names
-from bamboo_core.expressions.evaluation import evaluate, evaluate_condition, parse_template
+from bamboo_core.expressions.evaluation import evaluate_condition, evaluate_to_text, parse_template
+from bamboo_core.expressions.limits import DEFAULT_LIMITS
 
 # A fragment holds no '$', '#', '{' or '}' (so no nesting), as in bamboo-engine.
 FRAGMENT_PATTERN = re.compile(r"\$\{[^$#{}]*\}")
@@ -53,7 +54,7 @@ def references(value: Any) -> set[str]:
     keys: set[str] = set()
     for fragment in set(find_fragments(value)):
         try:
-            tree = parse_template(fragment[2:-1])
+            tree = parse_template(fragment[2:-1], DEFAULT_LIMITS)
         except ExpressionError:
             continue
         keys.update(f"${{{name}}}" for name in free_names(tree))
@@ -97,7 +98,7 @@ def _render_string(text: str, context: Mapping[str, Any]) -> Any:
 
 def _render_fragment(fragment: str, context: Mapping[str, Any]) -> str:
     try:
-        return str(evaluate(fragment[2:-1], context))
+        return evaluate_to_text(fragment[2:-1], context)
     except Exception:  # the contract: any failure leaves the fragment literal
         return fragment
 
@@ -119,6 +120,8 @@ def render_condition(condition: str, context: Mapping[str, Any]) -> str:
 
     String values are whitespace-escaped first; unresolved fragments stay literal.
     """
+    if not isinstance(condition, str):
+        raise ExpressionError(f"a condition must be a str, not {type(condition).__name__}")
     if "${" not in condition:
         return condition
     escaped = {key: escape_whitespace(value) for key, value in context.items()}

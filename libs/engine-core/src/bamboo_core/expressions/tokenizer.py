@@ -136,8 +136,8 @@ def _template_number(text: str, pos: int, limits: Limits) -> tuple[Token, int]:
         raise syntax_error("invalid number", pos)
     literal, end = match.group(), match.end()
     if end < len(text) and (text[end].isalnum() or text[end] in "_."):
-        raise syntax_error(f"invalid number literal {text[pos:end + 1]!r}", pos)
-    if any(c in literal for c in ".eE") and not literal[:2].lower() == "0x":
+        raise syntax_error(f"invalid number literal {text[pos : end + 1]!r}", pos)
+    if any(c in literal for c in ".eE") and literal[:2].lower() != "0x":
         return Token(NUMBER, float(literal), pos), end
     if len(literal) > limits.max_int_bits + 10:
         raise ExpressionLimitError(f"integer literal of {len(literal)} digits is too large")
@@ -239,7 +239,7 @@ def _scan_condition(text: str, pos: int, limits: Limits) -> tuple[Token, int]:
 def _condition_number(text: str, match: re.Match[str], limits: Limits) -> tuple[Token, int]:
     literal, pos, end = match.group(), match.start(), match.end()
     if end < len(text) and (text[end].isalnum() or text[end] in "_$"):
-        raise syntax_error(f"invalid value {text[pos:end + 1]!r}", pos)
+        raise syntax_error(f"invalid value {text[pos : end + 1]!r}", pos)
     if any(c in literal for c in ".eE"):
         return Token(NUMBER, float(literal), pos), end
     if len(literal) > limits.max_int_bits // 3:

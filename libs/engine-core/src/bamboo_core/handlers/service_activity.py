@@ -16,8 +16,8 @@ from bamboo_core.component import DataObject, ScheduleType, Service
 from bamboo_core.context import HydrationError, input_references, render_inputs
 from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id
 from bamboo_core.errors import EngineError, ExpressionError
-from bamboo_core.handlers.base import finish
-from bamboo_core.records import Schedule, ScheduleItem
+
+from bamboo_core.records import evolve, Schedule, ScheduleItem
 from bamboo_core.states import State
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def execute(ctx: StepContext) -> Decision:
     outputs = {**data.outputs, "_result": ok, **loop_keys}
     ctx.set_execution_data(rendered, outputs)
     if ok and service.need_schedule():
-        return wait_for_schedule(ctx, service)
+        return wait_for_schedule(ctx, service, DataObject(rendered, dict(outputs)), parent_data)
     return complete(ctx, service, ok, outputs, data, parent_data, hook_fail="node_execute_fail")
 
 
@@ -70,6 +70,14 @@ def hook(ctx: StepContext, service: Service, name: str, data: DataObject, parent
         service.hook_dispatch(name, data, parent, callback_data)
 
 
+def hook_after_commit(ctx: StepContext, service: Service, name: str, data: DataObject, parent: DataObject,
+                      callback_data: Any = None) -> None:
+    """Completion hooks report what landed, so they wait for the step's commit."""
+    ctx.event(EventKind(name), ctx.node.id)
+    if service.need_run_hook():
+        ctx.after_commit.append(lambda: service.hook_dispatch(name, data, parent, callback_data))
+
+
 def run_execute(ctx: StepContext, service: Service, data: DataObject, parent: DataObject) -> bool:
     hook(ctx, service, "node_enter", data, parent)
     hook(ctx, service, "pre_execute", data, parent)
@@ -84,16 +92,54 @@ def run_execute(ctx: StepContext, service: Service, data: DataObject, parent: Da
     return ok
 
 
-def wait_for_schedule(ctx: StepContext, service: Service) -> Decision:
+def wait_for_schedule(ctx: StepContext, service: Service, data: DataObject, parent: DataObject) -> Decision:
+    """Open the node's schedule. The first poll runs at once (as in bamboo-engine), so it
+    runs right here, in the same step: a poll that is done at once costs no extra hop."""
     assert ctx.state is not None
     kind = service.schedule_type() or ScheduleType.CALLBACK
     schedule = Schedule(id=new_id("s"), node_id=ctx.node.id, node_version=ctx.state.version,
                         type=int(kind), process_id=ctx.process.id)
-    ctx.commit.schedules.append(schedule)
-    if kind is ScheduleType.POLL:
-        # bamboo-engine runs the first poll at once; later ones wait for the interval.
-        ctx.commit.work.append(ScheduleItem(ctx.root_id, ctx.process.id, ctx.node.id, schedule.id))
-    return SLEEP
+    if kind is not ScheduleType.POLL:
+        ctx.commit.schedules.append(schedule)
+        return SLEEP
+    first_poll = ScheduleItem(ctx.root_id, ctx.process.id, ctx.node.id, schedule.id)
+    return schedule_call(ctx, service, schedule, first_poll, data, parent)
+
+
+def schedule_call(ctx: StepContext, service: Service, schedule: Schedule, item: ScheduleItem, data: DataObject,
+                  parent: DataObject) -> Decision:
+    """Run one ``schedule`` of the component and decide: wait, poll again, finish or fail."""
+    ok = _call_schedule(ctx, service, data, parent, item.callback_data)
+    kind = ScheduleType(schedule.type)
+    done = ok and (kind is ScheduleType.CALLBACK or service.is_schedule_done())
+    outputs = {**data.outputs, "_result": ok, "_loop": ctx.loop, "_inner_loop": ctx.inner_loop}
+    ctx.set_execution_data(data.inputs, outputs)
+    times = schedule.times + 1
+    if ok and not done:
+        ctx.commit.schedules.append(evolve(schedule, times=times, rev=schedule.rev + 1, locked_until=0.0))
+        if kind is ScheduleType.POLL:
+            delay = service.schedule_after(times) or 0.0
+            ctx.commit.timers.append((ctx.now + delay, evolve(item, callback_data=None, is_callback=False)))
+        return SLEEP
+    finished = ok or ctx.node.error_ignorable
+    ctx.commit.schedules.append(evolve(schedule, times=times, finished=finished, rev=schedule.rev + 1,
+                                        locked_until=0.0))
+    return complete(ctx, service, ok, outputs, data, parent, hook_fail="node_schedule_fail",
+                    callback_data=item.callback_data)
+
+
+def _call_schedule(ctx: StepContext, service: Service, data: DataObject, parent: DataObject,
+                   callback_data: Any) -> bool:
+    hook(ctx, service, "pre_schedule", data, parent, callback_data)
+    try:
+        ok = service.schedule(data, parent, callback_data) is not False
+    except Exception:  # user code: any exception fails the node
+        data.outputs["ex_data"] = traceback.format_exc()
+        hook(ctx, service, "node_schedule_exception", data, parent, callback_data)
+        return False
+    if ok:
+        hook(ctx, service, "post_schedule", data, parent, callback_data)
+    return ok
 
 
 def complete(ctx: StepContext, service: Service, ok: bool, outputs: Mapping[str, Any], data: DataObject,
@@ -102,9 +148,9 @@ def complete(ctx: StepContext, service: Service, ok: bool, outputs: Mapping[str,
     ctx.extract_outputs(outputs)
     if ok or ctx.node.error_ignorable:
         ctx.set_state(State.FINISHED, error_ignored=not ok)
-        hook(ctx, service, "node_finish", data, parent, callback_data)
+        hook_after_commit(ctx, service, "node_finish", data, parent, callback_data)
         return finish_decision(ctx)
-    hook(ctx, service, hook_fail, data, parent, callback_data)
+    hook_after_commit(ctx, service, hook_fail, data, parent, callback_data)
     ctx.set_state(State.FAILED)
     return SLEEP
 
@@ -112,5 +158,3 @@ def complete(ctx: StepContext, service: Service, ok: bool, outputs: Mapping[str,
 def finish_decision(ctx: StepContext) -> Decision:
     return Decision(next_node_id=ctx.node.next_id)
 
-
-__all__ = ["execute", "finish", "complete", "load_service", "hook", "wait_for_schedule"]

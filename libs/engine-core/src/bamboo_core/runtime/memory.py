@@ -47,15 +47,20 @@ class InMemoryRuntime:
         self.clock = clock or SystemClock()
         self.store = MemoryStore(on_commit=self._on_commit)
         self.engine = Engine(self.store, components=components, variables=variables, clock=self.clock,
-                             config=config)
+                             config=config, emit_events=False)
         self.errors: list[BaseException] = []  # unexpected failures inside work items
-        self._cond = threading.Condition()
+        # One lock, three conditions, so each wake-up reaches the thread that needs it.
+        self._lock = threading.Lock()
+        self._work_ready = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
+        self._timer_changed = threading.Condition(self._lock)
         self._queue: deque[WorkItem] = deque()
         self._timers: list[tuple[float, int, WorkItem]] = []
         self._seq = itertools.count()
         self._running = 0
         self._closed = False
         self._listeners: list[EventListener] = []
+        self._local = threading.local()
         self._threads = [threading.Thread(target=self._work, name=f"bamboo-worker-{i}", daemon=True)
                          for i in range(max(1, workers))]
         if not isinstance(self.clock, ManualClock):
@@ -66,9 +71,11 @@ class InMemoryRuntime:
     # -- lifecycle ------------------------------------------------------------------
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             self._closed = True
-            self._cond.notify_all()
+            self._work_ready.notify_all()
+            self._timer_changed.notify_all()
+            self._idle.notify_all()
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -79,18 +86,19 @@ class InMemoryRuntime:
         self.close()
 
     def subscribe(self, listener: EventListener) -> None:
-        """Call ``listener`` with every event (state changes, hooks, operations)."""
+        """Call ``listener`` with every event (state changes, hooks, operations) from now on."""
         self._listeners.append(listener)
+        self.engine.emit_events = True
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until no work is queued or running (timers may still be pending)."""
         deadline = time.monotonic() + timeout
-        with self._cond:
+        with self._lock:
             while self._queue or self._running:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._cond.wait(remaining)
+                self._idle.wait(remaining)
         return True
 
     def advance(self, seconds: float) -> None:
@@ -100,7 +108,7 @@ class InMemoryRuntime:
         target = self.clock.now() + seconds
         self.wait_idle()
         while True:
-            with self._cond:
+            with self._lock:
                 if not self._timers or self._timers[0][0] > target:
                     break
                 self.clock.set(self._timers[0][0])
@@ -109,19 +117,23 @@ class InMemoryRuntime:
         self.clock.set(target)
 
     def next_timer_due(self) -> float | None:
-        with self._cond:
+        with self._lock:
             return self._timers[0][0] if self._timers else None
 
     # -- work -----------------------------------------------------------------------
 
     def _on_commit(self, commit: Commit) -> None:
-        with self._cond:
+        with self._lock:
             self._queue.extend(commit.work)
+            # A worker that produced work takes one item itself when it loops back;
+            # waking a second thread for that item would only fight over the GIL.
+            spare = 1 if getattr(self._local, "is_worker", False) else 0
+            self._work_ready.notify(max(0, len(commit.work) - spare))
             for due, item in commit.timers:
                 heapq.heappush(self._timers, (due, next(self._seq), item))
             if commit.timers:
                 self._release_due_timers()
-            self._cond.notify_all()
+                self._timer_changed.notify()
         for event in commit.events:
             for listener in self._listeners:
                 try:
@@ -131,15 +143,18 @@ class InMemoryRuntime:
 
     def _release_due_timers(self) -> None:
         now = self.clock.now()
+        due = 0
         while self._timers and self._timers[0][0] <= now:
             self._queue.append(heapq.heappop(self._timers)[2])
-        self._cond.notify_all()
+            due += 1
+        self._work_ready.notify(due)
 
     def _work(self) -> None:
+        self._local.is_worker = True
         while True:
-            with self._cond:
+            with self._lock:
                 while not self._queue and not self._closed:
-                    self._cond.wait()
+                    self._work_ready.wait()
                 if self._closed:
                     return
                 item = self._queue.popleft()
@@ -150,19 +165,19 @@ class InMemoryRuntime:
                 log.exception("work item %s failed", item)
                 self.errors.append(exc)
             finally:
-                with self._cond:
+                with self._lock:
                     self._running -= 1
                     if not self._queue and not self._running:
-                        self._cond.notify_all()
+                        self._idle.notify_all()
 
     def _tick(self) -> None:
         while True:
-            with self._cond:
+            with self._lock:
                 if self._closed:
                     return
                 self._release_due_timers()
                 wait = min(self._timers[0][0] - self.clock.now(), 0.5) if self._timers else 0.5
-                self._cond.wait(max(wait, 0.001))
+                self._timer_changed.wait(max(wait, 0.001))
 
     # -- operations (the Runtime protocol) -------------------------------------------
 

@@ -9,11 +9,14 @@ the helpers) naming the nodes at fault; no input makes them raise anything else.
 Differences from bamboo-engine, on purpose:
 
 * an exclusive gateway inside a parallel branch may share the parallel gateway's
-  converge gateway (bamboo issue #162); exclusive paths may also meet at several
-  converge gateways in turn, as long as no branch leaves its parallel block;
-* node, flow and pipeline ids must be unique across the whole tree;
+  converge gateway (bamboo issue #162);
+* node, flow and pipeline ids must be unique across the whole tree, a node's
+  ``incoming``/``outgoing`` must agree with ``flows``, and a flow's ``id`` must equal
+  its key;
 * a node from which the end event cannot be reached (a loop without exit) is refused;
-* nothing is written into a tree that fails validation.
+* nodes unreachable from the start event are reported before gateway matching;
+* nothing is written into a tree that fails validation, and an exclusive gateway's
+  ``converge_gateway_id`` is only written when its branches meet at one.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bamboo_core.validation.connection import check_connections, check_end_event_type
-from bamboo_core.validation.dominators import exclusive_converges
+from bamboo_core.validation.dominators import match_gateways
 from bamboo_core.validation.graph import (
     Exploration,
     check_cycles,
@@ -32,8 +32,9 @@ def analyse(
 
     Order (each step may rely on the ones before): end event type, connection rules,
     cycles, reachability from the start (checked before matching, which only makes
-    sense on the reachable graph), a way to the end from every node, gateway matching
-    with the stream check, loop flows staying inside their stream.
+    sense on the reachable graph), a way to the end from every node, first-meet
+    gateway matching, the stream check (which also pairs each parallel gateway with
+    its converge gateway), loop flows staying inside their stream.
     """
     if end_event_types is not None:
         check_end_event_type(pipeline, end_event_types)
@@ -43,7 +44,8 @@ def analyse(
         check_cycles(pipeline, exploration)
     check_isolated(pipeline, exploration)
     check_reaches_end(pipeline)
-    streams = assign_streams(pipeline, exploration.back_flows)
+    meets = match_gateways(pipeline, exploration)
+    streams = assign_streams(pipeline, exploration.back_flows, meets.forks)
     check_loop_flows(pipeline, exploration.back_flows, streams)
-    converge = {**exclusive_converges(pipeline, exploration), **streams.converge}
+    converge = {**meets.exclusive, **streams.converge}
     return Analysis(exploration, streams, converge)

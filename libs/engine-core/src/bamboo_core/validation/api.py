@@ -24,6 +24,8 @@ def validate_and_process_pipeline(
     """
     if isinstance(end_event_types, str):  # a lone name, not a collection of letters
         end_event_types = (end_event_types,)
+    elif end_event_types is None:  # not "accept any", which ``analyse`` reads None as
+        end_event_types = ()
     root = parse_tree(tree)
     checked = [(pipeline, analyse(pipeline, cycle_tolerate, end_event_types)) for pipeline in root.walk()]
     for pipeline, analysis in checked:

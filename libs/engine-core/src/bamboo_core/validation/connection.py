@@ -72,5 +72,5 @@ def _bounds(low: int, high: int) -> str:
 
 def _label(kind: NodeKind) -> str:
     if kind is NodeKind.START:
-        return "a start event"
-    return "an end event" if kind is NodeKind.END else f"a {kind.value}"
+        return "the start event"
+    return "the end event" if kind is NodeKind.END else kind.value

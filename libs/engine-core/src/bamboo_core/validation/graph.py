@@ -30,6 +30,7 @@ class Exploration:
 
 
 def explore(pipeline: Pipeline, roots: Iterable[str]) -> Exploration:
+    """Depth-first from each root in turn (already seen roots are skipped)."""
     on_path: dict[str, bool] = {}  # True while on the current path, False once finished
     postorder: list[str] = []
     back: set[str] = set()

@@ -73,6 +73,7 @@ def parse_tree(tree: object) -> Pipeline:
 
 
 def _parse_pipeline(raw: object, node_id: str | None, depth: int, budget: _Budget) -> Pipeline:
+    """One (sub)pipeline; sizes are charged to the budget before any node is read."""
     owner = node_id or ""
     if depth > MAX_SUBPROCESS_DEPTH:
         raise schema_error(owner, "pipeline", f"nests subprocesses deeper than {MAX_SUBPROCESS_DEPTH} levels")
@@ -141,13 +142,12 @@ def _parse_nodes(
 
 
 def _parse_node(value: object, key: object, section: str, flow_count: int) -> Node:
-    owner = key if isinstance(key, str) else ""
-    if key is not None:
-        owner = check_id(key, "", section)
+    """One node; ``key`` is its key in ``activities``/``gateways``, None for the events."""
+    owner = "" if key is None else check_id(key, "", section)
     if not isinstance(value, dict):
         raise schema_error(owner, section, f"must be an object, got {type_label(value)}")
     raw = cast(dict[str, object], value)
-    node_id = check_id(raw.get("id"), owner, "id")
+    node_id = check_id(raw.get("id"), owner, "id" if key is not None else f"{section}.id")
     if key is not None and node_id != key:
         raise schema_error(owner, "id", f"is {node_id!r} but the node is stored under {key!r}")
     kind = _node_kind(raw, node_id, section)
@@ -189,6 +189,7 @@ def _check_links(nodes: dict[str, Node], flows: dict[str, Flow]) -> None:
 
 
 def _check_side(node: Node, side: str, listed: tuple[str, ...], flows: dict[str, Flow], actual: int) -> None:
+    """``listed`` (the node's own field) names exactly the ``actual`` flows that end here."""
     end = "source" if side == "outgoing" else "target"
     for flow_id in listed:
         flow = flows.get(flow_id)
@@ -198,7 +199,8 @@ def _check_side(node: Node, side: str, listed: tuple[str, ...], flows: dict[str,
         if other != node.id:
             raise schema_error(node.id, side, f"lists flow {flow_id!r}, whose {end} is {other!r}")
     if actual != len(listed):
-        ends = (f for f in flows.values() if f.id not in listed)
+        known = set(listed)
+        ends = (f for f in flows.values() if f.id not in known)
         missing = next(f.id for f in ends if (f.source if end == "source" else f.target) == node.id)
         raise schema_error(node.id, side, f"does not list flow {missing!r}, whose {end} is this node")
 
@@ -220,13 +222,15 @@ def _check_node_fields(node: Node) -> None:
 
 def _check_component(raw: dict[str, object], owner: str) -> None:
     component = require_dict(raw, "component", owner)
-    if not require_str(component, "code", owner):
-        raise schema_error(owner, "code", "must be a non-empty string")
+    # The builder leaves ``code`` null until one is set; whether a component with that
+    # code is registered is the runner's question, not the tree's.
+    check_optional(component, "code", owner, (str, type(None)), "a string")
     check_optional(component, "version", owner, (str, type(None)), "a string")
     optional_dict(component, "inputs", owner)
 
 
-def _check_conditions(raw: dict[str, object], owner: str, outgoing: tuple[str, ...]) -> None:
+def _check_conditions(raw: dict[str, object], owner: str, flows_out: tuple[str, ...]) -> None:
+    outgoing = set(flows_out)
     conditions = require_dict(raw, "conditions", owner)
     for flow_id, condition in conditions.items():
         if flow_id not in outgoing:
@@ -236,6 +240,6 @@ def _check_conditions(raw: dict[str, object], owner: str, outgoing: tuple[str, .
         if not isinstance(cast(dict[str, object], condition).get("evaluate"), str):
             raise schema_error(owner, "conditions", f"entry {flow_id!r} needs an 'evaluate' string")
     default = optional_dict(raw, "default_condition", owner)
-    if default and default.get("flow_id") not in outgoing:
+    if default and default.get("flow_id") not in flows_out:
         raise schema_error(owner, "default_condition", f"names {default.get('flow_id')!r}, not an outgoing flow")
     check_optional(raw, "extra_info", owner, (dict, type(None)), "an object")

@@ -69,6 +69,7 @@ def _load(tree: dict[str, object]) -> tuple[Pipeline, Analysis]:
 
 
 def _main_line(pipeline: Pipeline, analysis: Analysis) -> list[str]:
+    """Depth-first along outgoing flows (as bamboo-engine orders them), over parallel blocks."""
     allowed: list[str] = []
     visited: set[str] = set()
     stack: list[Iterator[str]] = [iter([pipeline.start_id])]

@@ -1,13 +1,14 @@
-"""Gateway matching and the stream check (SPEC §2.6.3-4) in one linear pass.
+"""Parallel gateway matching and the stream check (SPEC §2.6.3-4) in one linear pass.
 
 Model: a *stream* is where one token (one engine process) may run: the main line, or
 one branch of a parallel / conditional-parallel gateway (a *fork*). Forks open one new
 stream per outgoing flow; an exclusive gateway keeps its token, so its branches stay
 in its own stream. Every node belongs to exactly one stream. A converge gateway is
 either a *merge* (all its incoming flows come from one stream: exclusive paths meet
-again and the token passes through) or the *join* of exactly one fork (its incoming
-flows come from all of that fork's branches and from nothing else); the stream that
-continues after a join is the fork's own.
+again and the token passes through) or the *join* of exactly one fork: its incoming
+flows come from all of that fork's branches, plus possibly exclusive paths of the
+fork's own stream that bypass the fork (the stream's single token takes one way or
+the other, never both). The stream that continues after a join is the fork's own.
 
 The walk labels nodes in a worklist over the acyclic "forward" graph (loop-closing
 flows are left out; ``check_loop_flows`` checks them afterwards): a converge gateway is
@@ -50,9 +51,13 @@ class Streams:
     converge: dict[str, str]  # fork gateway id -> the converge gateway that joins it
 
 
-def assign_streams(pipeline: Pipeline, back_flows: frozenset[str]) -> Streams:
-    """Label every node with its stream and match each fork with its join."""
-    walker = _Walker(pipeline, back_flows)
+def assign_streams(pipeline: Pipeline, back_flows: frozenset[str], fork_meets: dict[str, str]) -> Streams:
+    """Label every node with its stream and match each fork with its join.
+
+    ``fork_meets`` (from ``dominators.match_gateways``) settles which converge gateway
+    a one-branch fork joins at, where counting branches cannot.
+    """
+    walker = _Walker(pipeline, back_flows, fork_meets)
     walker.run()
     return Streams(tuple(walker.streams), walker.label, walker.converge)
 
@@ -60,7 +65,7 @@ def assign_streams(pipeline: Pipeline, back_flows: frozenset[str]) -> Streams:
 def check_loop_flows(pipeline: Pipeline, back_flows: frozenset[str], streams: Streams) -> None:
     """A loop must stay inside one stream: it may not jump into or out of a branch."""
     label = streams.label
-    for flow_id in back_flows:
+    for flow_id in (f for f in pipeline.flows if f in back_flows):  # tree order: stable errors
         flow = pipeline.flows[flow_id]
         source, target = label[flow.source], label[flow.target]
         if source != target:
@@ -75,9 +80,10 @@ def check_loop_flows(pipeline: Pipeline, back_flows: frozenset[str], streams: St
 class _Walker:
     """Mutable state of one ``assign_streams`` run."""
 
-    def __init__(self, pipeline: Pipeline, back_flows: frozenset[str]) -> None:
+    def __init__(self, pipeline: Pipeline, back_flows: frozenset[str], fork_meets: dict[str, str]) -> None:
         self.pipeline = pipeline
         self.back = back_flows
+        self.fork_meets = fork_meets
         self.streams: list[Stream] = [Stream(None, "", -1, 0)]
         self.label: dict[str, int] = {pipeline.start_id: MAIN}
         self.branches: dict[str, list[int]] = {}
@@ -99,6 +105,7 @@ class _Walker:
         self._check_finished()
 
     def _fork(self, fork: str) -> None:
+        """Open one stream per branch; a branch that loops straight back is never joined."""
         parent = self.label[fork]
         depth = self.streams[parent].depth + 1
         opened: list[tuple[int, str]] = []
@@ -116,6 +123,7 @@ class _Walker:
             self._deliver(target, stream, fork)
 
     def _deliver(self, target: str, stream: int, via: str) -> None:
+        """A forward flow from ``via`` (in ``stream``) reaches ``target``."""
         kind = self.pipeline.nodes[target].kind
         if kind is NodeKind.CONVERGE:
             self._arrive(target, stream)
@@ -157,16 +165,12 @@ class _Walker:
     def _forward_in(self, node_id: str) -> int:
         return sum(1 for flow_id in self.pipeline.nodes[node_id].incoming if flow_id not in self.back)
 
-    def _has_loop_in(self, node_id: str) -> bool:
-        return any(flow_id in self.back for flow_id in self.pipeline.nodes[node_id].incoming)
-
     def _after_converge(self, gateway: str, arrived: list[int]) -> int:
         """Decide merge or join once every forward flow reached ``gateway``; the next stream."""
         if len(arrived) == 1:
             return self._single_stream(gateway, arrived[0])
-        forks = {self.streams[stream].fork for stream in arrived}
-        fork = forks.pop()
-        if forks or fork is None:
+        fork = self._joining_fork(arrived)
+        if fork is None:
             inner = max(arrived, key=lambda stream: self.streams[stream].depth)
             reached = "; ".join(self.streams[stream].describe() for stream in sorted(arrived)[:5])
             reached += "; ..." if len(arrived) > 5 else ""
@@ -175,28 +179,45 @@ class _Walker:
                 "a converge gateway joins the branches of one gateway only",
                 self.streams[inner].fork or gateway,
             )
-        if set(arrived) != set(self.branches[fork]):
+        missing = len(set(self.branches[fork]) - set(arrived))
+        if missing:
+            total = len(self.branches[fork])
             raise ConvergeMatchError(
-                f"converge gateway {gateway!r} joins only {len(arrived)} of the "
-                f"{len(self.branches[fork])} branches of {fork!r}; all branches of a parallel "
-                "gateway must converge into one converge gateway",
+                f"converge gateway {gateway!r} joins only {total - missing} of the {total} "
+                f"branches of {fork!r}; all branches of a parallel gateway must converge into "
+                "one converge gateway",
                 fork,
             )
         return self._join(fork, gateway)
 
+    def _joining_fork(self, arrived: list[int]) -> str | None:
+        """The fork whose branches arrived, if every other arrival is from the fork's own stream.
+
+        Those other arrivals are exclusive paths that bypass the fork and merge at its
+        converge gateway: only one of the two can carry the stream's single token.
+        """
+        forks = {self.streams[stream].fork for stream in arrived}
+        if len(forks) > 2:  # the fork, and the one around the fork's own stream: no more
+            return None
+        for fork in forks:
+            if fork is None:
+                continue
+            home = self.streams[self.branches[fork][0]].parent
+            if all(self.streams[other].fork == fork or other == home for other in arrived):
+                return fork
+        return None
+
     def _single_stream(self, gateway: str, stream: int) -> int:
+        """All flows came from one stream: the join of a one-branch fork, or a merge.
+
+        Within a stream a converge gateway merges exclusive paths (or, with a single
+        incoming flow, is passed through); that a multi-branch fork's branches first
+        meet at its join was checked by ``dominators.match_gateways``.
+        """
         fork = self.streams[stream].fork
-        if fork is None or self._has_loop_in(gateway):
-            return stream  # a merge on the main line, or the head of a loop in a branch
-        if len(self.branches[fork]) == 1:
-            return self._join(fork, gateway)  # a one-branch fork joins at its first gateway
-        if self._forward_in(gateway) > 1:
-            return stream  # exclusive paths inside the branch meet again
-        raise ConvergeMatchError(
-            f"converge gateway {gateway!r} is reached only by {self.streams[stream].describe()}; "
-            f"all branches of {fork!r} must converge into one converge gateway",
-            fork,
-        )
+        if fork is not None and len(self.branches[fork]) == 1 and self.fork_meets.get(fork) == gateway:
+            return self._join(fork, gateway)
+        return stream
 
     def _join(self, fork: str, gateway: str) -> int:
         self.converge[fork] = gateway

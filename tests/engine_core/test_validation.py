@@ -216,6 +216,25 @@ def test_loop_in_a_subprocess_needs_cycle_tolerate_too() -> None:
     validate_and_process_pipeline(make_tree("start>SP>end", subs={"SP": sub}), cycle_tolerate=True)
 
 
+def test_scenario_68_loop_around_a_subprocess() -> None:
+    sub = make_tree("SP.start>SP.A>SP.end", pid="SP")
+    tree = make_tree("start>SP>EG; EG>SP; EG>end", subs={"SP": sub})
+    with pytest.raises(CycleError):
+        validate_and_process_pipeline(copy.deepcopy(tree))
+    validate_and_process_pipeline(tree, cycle_tolerate=True)
+    assert tree["activities"]["SP"]["incoming"] == ["root:start>SP", "root:EG>SP"]
+
+
+def test_activity_looping_onto_itself() -> None:
+    tree = make_tree("start>EG; EG>A>A; EG>end")
+    with pytest.raises(CycleError) as caught:
+        validate_and_process_pipeline(tree)
+    assert caught.value.node_ids == ("A",)
+    with pytest.raises(ConnectionValidateError) as trapped:
+        validate_and_process_pipeline(tree, cycle_tolerate=True)
+    assert trapped.value.failed_nodes == ("A",)
+
+
 def test_unreachable_loop_is_isolated() -> None:
     tree = make_tree("start>A>end; X>Y>X")
     with pytest.raises(CycleError):

@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from bamboo_core.events import EventKind
+from bamboo_core.component.service import ScheduleType
 from bamboo_core.model import VarType
 from bamboo_core.states import State
 
@@ -65,7 +66,7 @@ class Schedule:
     id: str
     node_id: str
     node_version: str
-    type: int  # component.ScheduleType value
+    type: ScheduleType
     process_id: str
     times: int = 0
     finished: bool = False

@@ -155,7 +155,7 @@ def get_schedule(engine: Engine, node_id: str, version: str | None = None) -> di
     schedule = engine.store.get_schedule(node_id, version)
     if schedule is None:
         raise NotFoundError(f"node {node_id!r} has no schedule for version {version!r}")
-    return {"id": schedule.id, "node_id": node_id, "version": version, "type": schedule.type,
+    return {"id": schedule.id, "node_id": node_id, "version": version, "type": int(schedule.type),
             "times": schedule.times, "finished": schedule.finished, "expired": schedule.expired}
 
 

@@ -65,7 +65,7 @@ def run_schedule(engine: Engine, item: ScheduleItem) -> None:
 def _claim(ctx: StepContext, schedule: Schedule, item: ScheduleItem) -> Schedule | None:
     """Take the schedule for this callback; None when another callback holds it."""
     if schedule.locked_until > ctx.now:
-        if ScheduleType(schedule.type) is ScheduleType.MULTIPLE_CALLBACK:
+        if schedule.type is ScheduleType.MULTIPLE_CALLBACK:
             delay = random.uniform(*BUSY_RETRY_SECONDS)
             ctx.engine.store.commit(Commit(root_id=ctx.root_id, timers=[(ctx.now + delay, item)]))
         return None

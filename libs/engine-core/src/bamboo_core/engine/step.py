@@ -8,7 +8,8 @@ activity whose state must read RUNNING while its component runs.
 
 from __future__ import annotations
 
-import uuid
+import itertools
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,12 +26,18 @@ if TYPE_CHECKING:
     from bamboo_core.engine.engine import Engine
 
 
+# Ids are a random per-process prefix plus a counter: unique across processes like a
+# uuid4, at a fraction of its cost (the engine makes two per node step).
+_ID_PREFIX = secrets.token_hex(8)
+_ID_COUNTER = itertools.count(1)
+
+
 def new_version() -> str:
-    return "v" + uuid.uuid4().hex
+    return new_id("v")
 
 
 def new_id(prefix: str) -> str:
-    return prefix + uuid.uuid4().hex
+    return f"{prefix}{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,8 +28,8 @@ _CLOCK_SLACK = 1e-6
 
 
 def copy_inputs(data: DataObject) -> None:
-    """Write every input into the outputs (deep-copied, so later edits do not alias)."""
-    data.update_outputs(data.inputs_copy())
+    """Write every input into the outputs (the engine already hands each step its own copies)."""
+    data.update_outputs(data.inputs)
 
 
 def is_zero(value: Any) -> bool:

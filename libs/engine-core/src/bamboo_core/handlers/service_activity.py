@@ -65,7 +65,8 @@ def load_service(ctx: StepContext) -> Service:
 
 def hook(ctx: StepContext, service: Service, name: str, data: DataObject, parent: DataObject,
          callback_data: Any = None) -> None:
-    ctx.event(EventKind(name), ctx.node.id)
+    if ctx.engine.emit_events:
+        ctx.event(EventKind(name), ctx.node.id)
     if service.need_run_hook():
         service.hook_dispatch(name, data, parent, callback_data)
 
@@ -73,7 +74,8 @@ def hook(ctx: StepContext, service: Service, name: str, data: DataObject, parent
 def hook_after_commit(ctx: StepContext, service: Service, name: str, data: DataObject, parent: DataObject,
                       callback_data: Any = None) -> None:
     """Completion hooks report what landed, so they wait for the step's commit."""
-    ctx.event(EventKind(name), ctx.node.id)
+    if ctx.engine.emit_events:
+        ctx.event(EventKind(name), ctx.node.id)
     if service.need_run_hook():
         ctx.after_commit.append(lambda: service.hook_dispatch(name, data, parent, callback_data))
 
@@ -98,7 +100,7 @@ def wait_for_schedule(ctx: StepContext, service: Service, data: DataObject, pare
     assert ctx.state is not None
     kind = service.schedule_type() or ScheduleType.CALLBACK
     schedule = Schedule(id=new_id("s"), node_id=ctx.node.id, node_version=ctx.state.version,
-                        type=int(kind), process_id=ctx.process.id)
+                        type=kind, process_id=ctx.process.id)
     if kind is not ScheduleType.POLL:
         ctx.commit.schedules.append(schedule)
         return SLEEP
@@ -110,7 +112,7 @@ def schedule_call(ctx: StepContext, service: Service, schedule: Schedule, item: 
                   parent: DataObject) -> Decision:
     """Run one ``schedule`` of the component and decide: wait, poll again, finish or fail."""
     ok = _call_schedule(ctx, service, data, parent, item.callback_data)
-    kind = ScheduleType(schedule.type)
+    kind = schedule.type
     done = ok and (kind is ScheduleType.CALLBACK or service.is_schedule_done())
     outputs = {**data.outputs, "_result": ok, "_loop": ctx.loop, "_inner_loop": ctx.inner_loop}
     ctx.set_execution_data(data.inputs, outputs)

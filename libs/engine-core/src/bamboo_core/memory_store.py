@@ -8,6 +8,7 @@ the in-memory counterpart of the state-store's transactional outbox.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +35,7 @@ _EMPTY: Mapping[str, ContextValue] = {}
 
 class MemoryStore:
     def __init__(self, on_commit: OnCommit | None = None) -> None:
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._on_commit = on_commit
         self._models: dict[str, PipelineModel] = {}
         self._root_of: dict[str, str] = {}
@@ -116,7 +117,7 @@ class MemoryStore:
             # Copy on write: snapshots share the current dict, so it is never mutated.
             self._contexts[scope_id] = {**self._contexts.get(scope_id, {}), **values}
         for history in commit.histories:
-            self._histories.setdefault(history.node_id, []).append(evolve(history, id=next(self._history_ids)))
+            self._histories.setdefault(history.node_id, []).append(dataclasses.replace(history, id=next(self._history_ids)))
 
     def _arrive(self, child_id: str, commit: Commit) -> None:
         """Count one child against its parent; the last arrival resumes the parent."""

@@ -1,15 +1,16 @@
 """Run-time records: what a store keeps about a running pipeline.
 
-All records are frozen: a step builds new ones and commits them, so a snapshot handed
-to a step can never change under it.
+All records are immutable (frozen dataclasses, or NamedTuples for the ones steps
+rewrite most): a step builds new ones and commits them, so a snapshot handed to a
+step can never change under it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from bamboo_core.events import EventKind
 from bamboo_core.component.service import ScheduleType
@@ -25,8 +26,7 @@ class ProcessStatus(str, Enum):
     DEAD = "DEAD"
 
 
-@dataclass(frozen=True, slots=True)
-class NodeState:
+class NodeState(NamedTuple):
     node_id: str
     root_id: str
     parent_id: str
@@ -45,8 +45,7 @@ class NodeState:
     archived_time: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Process:
+class Process(NamedTuple):
     """A token walking the graph; ``version`` fences stale work items."""
 
     id: str
@@ -61,8 +60,7 @@ class Process:
     need_ack: int = 0  # children still to arrive before a JOINING parent resumes
 
 
-@dataclass(frozen=True, slots=True)
-class Schedule:
+class Schedule(NamedTuple):
     id: str
     node_id: str
     node_version: str
@@ -141,21 +139,14 @@ class Event:
     time: float = 0.0
 
 
-_Record = TypeVar("_Record")
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_Record = TypeVar("_Record", NodeState, Process, Schedule)
 
 
 def evolve(record: _Record, **changes: Any) -> _Record:
-    """A copy of a frozen record with ``changes``: ``dataclasses.replace`` without its
-    per-call introspection, which showed at the top of the engine's profile."""
-    cls = type(record)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-        unknown = set(changes) - set(names)
-        if unknown:
-            raise TypeError(f"{cls.__name__} has no fields {sorted(unknown)}")
-    new = object.__new__(cls)
-    for name in names:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(record, name))
-    return new
+    """A copy of a record with ``changes``.
+
+    The records a step rewrites (states, processes, schedules) are NamedTuples:
+    ``_replace`` costs a third of ``dataclasses.replace``, which topped the engine's
+    profile at two or three rewrites per node step.
+    """
+    return record._replace(**changes)

@@ -121,7 +121,7 @@ def schedule_call(ctx: StepContext, service: Service, schedule: Schedule, item: 
         ctx.commit.schedules.append(evolve(schedule, times=times, rev=schedule.rev + 1, locked_until=0.0))
         if kind is ScheduleType.POLL:
             delay = service.schedule_after(times) or 0.0
-            ctx.commit.timers.append((ctx.now + delay, evolve(item, callback_data=None, is_callback=False)))
+            ctx.commit.timers.append((ctx.now + delay, ScheduleItem(item.root_id, item.process_id, item.node_id, item.schedule_id)))
         return SLEEP
     finished = ok or ctx.node.error_ignorable
     ctx.commit.schedules.append(evolve(schedule, times=times, finished=finished, rev=schedule.rev + 1,

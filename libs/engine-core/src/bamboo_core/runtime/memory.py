@@ -40,12 +40,16 @@ class InMemoryRuntime:
         config: engine settings (rerun limit, gateway strategy).
         components / variables: registries; default to the global ones that
             ``Component`` / ``LazyVariable`` subclasses register into.
+        store: the ``StateStore`` (default: a ``MemoryStore``); it must offer
+            ``set_on_commit`` so its committed work reaches these workers.
     """
 
     def __init__(self, *, workers: int = 4, clock: Clock | None = None, config: EngineConfig | None = None,
-                 components: Any = None, variables: Any = None) -> None:
+                 components: Any = None, variables: Any = None, store: Any = None) -> None:
         self.clock = clock or SystemClock()
-        self.store = MemoryStore(on_commit=self._on_commit)
+        # Any StateStore with ``set_on_commit`` (e.g. a SQL store, for a durable embedded mode).
+        self.store = store if store is not None else MemoryStore()
+        self.store.set_on_commit(self._on_commit)
         self.engine = Engine(self.store, components=components, variables=variables, clock=self.clock,
                              config=config, emit_events=False)
         self.errors: list[BaseException] = []  # unexpected failures inside work items

@@ -4,11 +4,13 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench protos lint venv clean
 
-$(STAMP): requirements/constraints.txt requirements/test.txt libs/engine-core/pyproject.toml
+PACKAGES := -e libs/engine-core -e protos -e services/state-store
+
+$(STAMP): requirements/*.txt libs/engine-core/pyproject.toml protos/pyproject.toml services/*/pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(VPY) -m pip install --quiet -c requirements/constraints.txt -r requirements/test.txt -e libs/engine-core
+	$(VPY) -m pip install --quiet -c requirements/constraints.txt -r requirements/test.txt -r requirements/services.txt $(PACKAGES)
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -18,6 +20,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VPY) -m pytest
+
+lint: $(STAMP)
+	$(VPY) -m pip install --quiet -r requirements/lint.txt
+	$(VPY) -m ruff check libs/engine-core/src
+	$(VPY) -m mypy --strict libs/engine-core/src/bamboo_core
+
+protos: $(STAMP)
+	$(VPY) scripts/gen_protos.py
 
 bench: $(STAMP)
 	$(VPY) bench/embedded.py

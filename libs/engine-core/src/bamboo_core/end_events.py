@@ -6,6 +6,7 @@ accepts an end event whose ``type`` is registered here.
 
 from __future__ import annotations
 
+import builtins
 from typing import ClassVar
 
 from bamboo_core.errors import NotFoundError
@@ -15,7 +16,7 @@ class ExecutableEndEvent:
     """Subclass and implement ``execute``; raising fails the end event."""
 
     type: ClassVar[str] = ""
-    _registry: ClassVar[dict[str, type[ExecutableEndEvent]]] = {}
+    _registry: ClassVar[dict[str, builtins.type[ExecutableEndEvent]]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -26,7 +27,7 @@ class ExecutableEndEvent:
         raise NotImplementedError
 
     @classmethod
-    def get(cls, type_name: str) -> type[ExecutableEndEvent]:
+    def get(cls, type_name: str) -> builtins.type[ExecutableEndEvent]:
         try:
             return cls._registry[type_name]
         except KeyError:

@@ -18,7 +18,6 @@ from bamboo_core.errors import AlreadyExistsError, NotFoundError, StateConflictE
 from bamboo_core.model import DataInput, PipelineModel
 from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
 from bamboo_core.records import (
-    evolve,
     ContextValue,
     ExecuteItem,
     ExecutionData,
@@ -27,6 +26,7 @@ from bamboo_core.records import (
     Process,
     ProcessStatus,
     Schedule,
+    evolve,
 )
 
 OnCommit = Callable[[Commit], None]
@@ -117,7 +117,8 @@ class MemoryStore:
             # Copy on write: snapshots share the current dict, so it is never mutated.
             self._contexts[scope_id] = {**self._contexts.get(scope_id, {}), **values}
         for history in commit.histories:
-            self._histories.setdefault(history.node_id, []).append(dataclasses.replace(history, id=next(self._history_ids)))
+            stored = dataclasses.replace(history, id=next(self._history_ids))
+            self._histories.setdefault(history.node_id, []).append(stored)
 
     def _arrive(self, child_id: str, commit: Commit) -> None:
         """Count one child against its parent; the last arrival resumes the parent."""

@@ -208,7 +208,7 @@ def assemble_inputs(
         value = var.get("value")
         if kind is VarType.LAZY:
             bare = key[2:-1] if key.startswith("${") and key.endswith("}") else key
-            ref = "${%s_%s}" % (bare, owner_id)
+            ref = f"${{{bare}_{owner_id}}}"
             seeds.append(ContextSeed(key=ref, type=VarType.LAZY, value=value, code=var.get("custom_type") or ""))
             value = ref
         if var.get("need_render") is False:

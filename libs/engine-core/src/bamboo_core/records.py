@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple, TypeVar
 
-from bamboo_core.events import EventKind
 from bamboo_core.component.service import ScheduleType
+from bamboo_core.events import EventKind
 from bamboo_core.model import VarType
 from bamboo_core.states import State
 

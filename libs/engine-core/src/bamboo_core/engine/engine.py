@@ -11,14 +11,18 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from bamboo_core.clock import Clock, SystemClock
+from bamboo_core.component import ComponentLibrary, Service
 from bamboo_core.engine.config import EngineConfig
+from bamboo_core.engine.execute import run_execute
+from bamboo_core.engine.schedule import run_schedule
 from bamboo_core.model import PipelineModel
 from bamboo_core.ports import Commit, StateStore
 from bamboo_core.records import ExecuteItem, ScheduleItem, WorkItem
+from bamboo_core.variables import VariableLibrary
 
 
 class ServiceLibrary(Protocol):
-    def get_service(self, code: str, version: str | None = None) -> Any: ...
+    def get_service(self, code: str, version: str | None = None) -> Service: ...
 
 
 class VariableFactory(Protocol):
@@ -36,9 +40,6 @@ class Engine:
         config: EngineConfig | None = None,
         emit_events: bool = True,
     ) -> None:
-        from bamboo_core.component import ComponentLibrary
-        from bamboo_core.variables import VariableLibrary
-
         self.store = store
         self.components: ServiceLibrary = components or ComponentLibrary
         self.variables: VariableFactory = variables or VariableLibrary
@@ -60,13 +61,9 @@ class Engine:
         return var_class(name, value, {}, dict(root_data)).get_value()
 
     def execute(self, item: ExecuteItem) -> None:
-        from bamboo_core.engine.execute import run_execute
-
         run_execute(self, item)
 
     def schedule(self, item: ScheduleItem) -> None:
-        from bamboo_core.engine.schedule import run_schedule
-
         run_schedule(self, item)
 
     def run(self, item: WorkItem) -> None:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id, new_version
 from bamboo_core.errors import StateConflictError
 from bamboo_core.handlers import HANDLERS
-from bamboo_core.model import NodeType
+from bamboo_core.model import NodeType, PipelineModel
 from bamboo_core.ports import Guard, GuardKind
-from bamboo_core.records import evolve, ExecuteItem, History, NodeState, Process, ProcessStatus
+from bamboo_core.records import ExecuteItem, ExecutionData, History, NodeState, Process, ProcessStatus, evolve
 from bamboo_core.states import ENTERABLE_STATES, State
 
 if TYPE_CHECKING:
@@ -42,7 +42,9 @@ def run_execute(engine: Engine, item: ExecuteItem) -> None:
     engine.dispatch(ExecuteItem(item.root_id, item.process_id, node_id, version))
 
 
-def _attempt(engine: Engine, model, process_id: str, node_id: str, version: int) -> StepContext | None:  # type: ignore[no-untyped-def]
+def _attempt(
+    engine: Engine, model: PipelineModel, process_id: str, node_id: str, version: int
+) -> StepContext | None:
     for _ in range(CONFLICT_RETRIES):
         snap = engine.store.load_step(process_id, node_id)
         if snap is None or snap.process.version != version or snap.process.status is not ProcessStatus.RUNNING:
@@ -99,26 +101,26 @@ def _suspend(ctx: StepContext, blocked_by: str, blocked_version: str) -> Decisio
 
 def _enter(ctx: StepContext) -> None:
     """Set the node RUNNING, counting loops and recording the previous attempt on re-entry."""
-    node, state, now = ctx.node, ctx.state, ctx.now
+    node, state = ctx.node, ctx.state
     scope_state = ctx.snap.pipeline_states.get(node.scope_id)
     scope_pass = scope_state.loop if scope_state is not None and node.scope_id != ctx.root_id else 1
-    base = dict(name=State.RUNNING, root_id=ctx.root_id, parent_id=node.scope_id, started_time=now,
-                archived_time=None, scope_pass=scope_pass)
     if state is None:
-        entered = NodeState(node_id=node.id, version=new_version(), created_time=now, **base)  # type: ignore[arg-type]
+        state = NodeState(node_id=node.id, root_id=ctx.root_id, parent_id=node.scope_id, name=State.RUNNING,
+                          version=new_version(), created_time=ctx.now)
+        inner = 1
     elif state.name is State.FINISHED:
         ctx.commit.histories.append(history_of(state, ctx.snap.execution_data))
         inner = state.inner_loop + 1 if state.scope_pass == scope_pass else 1
-        entered = evolve(state, version=new_version(), loop=state.loop + 1, inner_loop=inner, retry=0,
-                          skip=False, error_ignored=False, **base)  # type: ignore[arg-type]
+        state = evolve(state, version=new_version(), loop=state.loop + 1, retry=0, skip=False, error_ignored=False)
     else:  # READY / LOOP_READY: the operation that readied it issued the version
         inner = state.inner_loop if state.scope_pass == scope_pass else 1
-        entered = evolve(state, inner_loop=inner, **base)  # type: ignore[arg-type]
+    entered = evolve(state, name=State.RUNNING, root_id=ctx.root_id, parent_id=node.scope_id, started_time=ctx.now,
+                     archived_time=None, scope_pass=scope_pass, inner_loop=inner)
     ctx.state = entered
     ctx.put_state(entered)
 
 
-def history_of(state: NodeState, data) -> History:  # type: ignore[no-untyped-def]
+def history_of(state: NodeState, data: ExecutionData | None) -> History:
     return History(
         node_id=state.node_id, started_time=state.started_time, archived_time=state.archived_time,
         loop=state.loop, retry=state.retry, skip=state.skip, version=state.version,
@@ -144,7 +146,7 @@ def apply(ctx: StepContext, decision: Decision) -> None:
         changes.update(status=ProcessStatus.RUNNING, current_node_id=decision.next_node_id, suspended_by="")
     if decision.stack is not None:
         changes["stack"] = decision.stack
-    ctx.process = evolve(process, **changes)  # type: ignore[arg-type]
+    ctx.process = evolve(process, **changes)
     ctx.commit.processes.append(ctx.process)
 
 

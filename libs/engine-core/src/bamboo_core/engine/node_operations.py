@@ -11,15 +11,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bamboo_core.events import EventKind
 from bamboo_core.component import DataObject
 from bamboo_core.engine.execute import history_of
 from bamboo_core.engine.pipeline_operations import wake_processes
 from bamboo_core.engine.step import new_id, new_version
 from bamboo_core.errors import InvalidOperationError, NotFoundError
+from bamboo_core.events import EventKind
 from bamboo_core.model import DataInput, NodeDef, NodeType, PipelineModel
 from bamboo_core.ports import Commit, Guard, GuardKind
-from bamboo_core.records import evolve, Event, ExecuteItem, ExecutionData, NodeState, Process, ProcessStatus, ScheduleItem
+from bamboo_core.records import (
+    Event,
+    ExecuteItem,
+    ExecutionData,
+    NodeState,
+    Process,
+    ProcessStatus,
+    ScheduleItem,
+    evolve,
+)
 from bamboo_core.states import State, can_transit
 
 if TYPE_CHECKING:
@@ -268,9 +277,9 @@ def forced_fail_activity(engine: Engine, node_id: str, ex_data: Any) -> None:
     if v.process is None:
         raise InvalidOperationError(f"no live process at node {node_id!r}")
     commit = _guarded(v, v.state, v.process)
-    current = engine.store.get_execution_data(node_id)
-    outputs = {**(current.outputs if current else {}), "ex_data": ex_data, "_forced_failed": True}
-    commit.execution_data[node_id] = ExecutionData(inputs=dict(current.inputs) if current else {}, outputs=outputs)
+    stored = engine.store.get_execution_data(node_id)
+    outputs = {**(stored.outputs if stored else {}), "ex_data": ex_data, "_forced_failed": True}
+    commit.execution_data[node_id] = ExecutionData(inputs=dict(stored.inputs) if stored else {}, outputs=outputs)
     _put(engine, commit, evolve(v.state, name=State.FAILED, version=new_version(), archived_time=engine.clock.now()))
     commit.processes.append(evolve(v.process, status=ProcessStatus.SLEEPING, version=v.process.version + 1))
     _op_event(engine, commit, EventKind.POST_FORCED_FAIL_ACTIVITY, node_id, ex_data=ex_data)

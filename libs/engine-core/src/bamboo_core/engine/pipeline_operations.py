@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bamboo_core.events import EventKind
 from bamboo_core.end_events import ExecutableEndEvent
 from bamboo_core.engine.step import new_id, new_version
 from bamboo_core.errors import InvalidOperationError, NotFoundError, TreeSchemaError
+from bamboo_core.events import EventKind
 from bamboo_core.model import PipelineModel, VarType, build_model
 from bamboo_core.ports import Commit, Guard, GuardKind
-from bamboo_core.records import evolve, ContextValue, Event, ExecuteItem, NodeState, Process, ProcessStatus
+from bamboo_core.records import ContextValue, Event, ExecuteItem, NodeState, Process, ProcessStatus, evolve
 from bamboo_core.states import State, can_transit
 from bamboo_core.validation import validate_and_process_pipeline, validate_pipeline_start_node
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bamboo_core.errors import InvalidOperationError, NotFoundError
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def as_datetime(value: float | None) -> datetime | None:
-    return datetime.fromtimestamp(value, tz=timezone.utc) if value is not None else None
+    return datetime.fromtimestamp(value, tz=UTC) if value is not None else None
 
 
 def _error_ignorable(engine: Engine, state: NodeState) -> bool:
@@ -171,7 +171,7 @@ def update_context_values(engine: Engine, pipeline_id: str, values: Iterable[Any
     for value in values:
         item = value if isinstance(value, Mapping) else {
             name: getattr(value, name, None) for name in ("key", "type", "value", "code")}
-        key = item.get("key")
+        key = str(item.get("key"))
         if key not in stored:
             raise NotFoundError(f"context key {key!r} does not exist in pipeline {pipeline_id!r}")
         kind = item.get("type") or stored[key].type

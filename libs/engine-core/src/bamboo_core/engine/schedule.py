@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bamboo_core.component import DataObject, ScheduleType, Service
+from bamboo_core.component import DataObject, ScheduleType
 from bamboo_core.engine.execute import apply
 from bamboo_core.engine.step import SLEEP, Decision, StepContext
 from bamboo_core.errors import EngineError, StateConflictError
 from bamboo_core.handlers.service_activity import load_service, schedule_call
 from bamboo_core.ports import Commit, Guard, GuardKind
-from bamboo_core.records import evolve, ExecuteItem, Schedule, ScheduleItem
+from bamboo_core.records import ExecuteItem, Schedule, ScheduleItem, evolve
 from bamboo_core.states import State
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ def run_schedule(engine: Engine, item: ScheduleItem) -> None:
         snap = engine.store.load_step(item.process_id, item.node_id, item.schedule_id)
         if snap is None or snap.schedule is None or snap.schedule.finished or snap.schedule.expired:
             return
-        if snap.state is None or snap.state.version != snap.schedule.node_version or snap.state.name is not State.RUNNING:
+        state = snap.state
+        if state is None or state.version != snap.schedule.node_version or state.name is not State.RUNNING:
             _expire(engine, item.root_id, snap.schedule)
             return
         ctx = StepContext(engine, model, model.node(item.node_id), snap)

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bamboo_core.events import EventKind
 from bamboo_core.context import Hydrator
 from bamboo_core.errors import InvalidTransitionError
+from bamboo_core.events import EventKind
 from bamboo_core.model import NodeDef, PipelineModel, VarType
 from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
-from bamboo_core.records import evolve, ContextValue, Event, ExecutionData, NodeState, Process
+from bamboo_core.records import ContextValue, Event, ExecutionData, NodeState, Process, evolve
 from bamboo_core.states import ARCHIVED_STATES, State, can_transit
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class StepContext:
         self.now = engine.clock.now()
         self.commit = self._fresh_commit()
         # Effects that must follow a landed commit (completion hooks), never a lost one.
-        self.after_commit: list[Callable[[], None]] = []
+        self.after_commit: list[Callable[[], object]] = []
 
     def run_after_commit(self) -> None:
         for effect in self.after_commit:

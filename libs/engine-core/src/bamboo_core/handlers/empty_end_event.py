@@ -6,10 +6,10 @@ pops, the subprocess node finishes and its outputs flow into the parent context.
 
 from __future__ import annotations
 
-from bamboo_core.events import EventKind
 from bamboo_core.context import HydrationError
 from bamboo_core.engine.step import Decision, StepContext
 from bamboo_core.errors import ExpressionError
+from bamboo_core.events import EventKind
 from bamboo_core.handlers.base import fail
 from bamboo_core.states import State
 

@@ -11,13 +11,12 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-from bamboo_core.events import EventKind
 from bamboo_core.component import DataObject, ScheduleType, Service
 from bamboo_core.context import HydrationError, input_references, render_inputs
 from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id
 from bamboo_core.errors import EngineError, ExpressionError
-
-from bamboo_core.records import evolve, Schedule, ScheduleItem
+from bamboo_core.events import EventKind
+from bamboo_core.records import Schedule, ScheduleItem, evolve
 from bamboo_core.states import State
 
 log = logging.getLogger(__name__)
@@ -121,7 +120,8 @@ def schedule_call(ctx: StepContext, service: Service, schedule: Schedule, item: 
         ctx.commit.schedules.append(evolve(schedule, times=times, rev=schedule.rev + 1, locked_until=0.0))
         if kind is ScheduleType.POLL:
             delay = service.schedule_after(times) or 0.0
-            ctx.commit.timers.append((ctx.now + delay, ScheduleItem(item.root_id, item.process_id, item.node_id, item.schedule_id)))
+            next_poll = ScheduleItem(item.root_id, item.process_id, item.node_id, item.schedule_id)
+            ctx.commit.timers.append((ctx.now + delay, next_poll))
         return SLEEP
     finished = ok or ctx.node.error_ignorable
     ctx.commit.schedules.append(evolve(schedule, times=times, finished=finished, rev=schedule.rev + 1,

@@ -18,10 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bamboo_core.clock import Clock, ManualClock, SystemClock
-from bamboo_core.engine import Engine, EngineConfig
+from bamboo_core.engine import Engine, EngineConfig, queries
 from bamboo_core.engine import node_operations as node_ops
 from bamboo_core.engine import pipeline_operations as pipeline_ops
-from bamboo_core.engine import queries
 from bamboo_core.memory_store import MemoryStore
 from bamboo_core.ports import Commit
 from bamboo_core.records import Event, WorkItem

@@ -59,6 +59,11 @@ class StateStoreStub:
                 request_serializer=bamboo__proto_dot_v1_dot_state__store__pb2.CommitRequest.SerializeToString,
                 response_deserializer=bamboo__proto_dot_v1_dot_state__store__pb2.CommitResponse.FromString,
                 _registered_method=True)
+        self.CommitMany = channel.unary_unary(
+                '/bamboo.v1.StateStore/CommitMany',
+                request_serializer=bamboo__proto_dot_v1_dot_state__store__pb2.CommitManyRequest.SerializeToString,
+                response_deserializer=bamboo__proto_dot_v1_dot_state__store__pb2.CommitManyResponse.FromString,
+                _registered_method=True)
         self.GetState = channel.unary_unary(
                 '/bamboo.v1.StateStore/GetState',
                 request_serializer=bamboo__proto_dot_v1_dot_state__store__pb2.NodeRequest.SerializeToString,
@@ -139,6 +144,12 @@ class StateStoreServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Commit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CommitMany(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -231,6 +242,11 @@ def add_StateStoreServicer_to_server(servicer, server):
                     servicer.Commit,
                     request_deserializer=bamboo__proto_dot_v1_dot_state__store__pb2.CommitRequest.FromString,
                     response_serializer=bamboo__proto_dot_v1_dot_state__store__pb2.CommitResponse.SerializeToString,
+            ),
+            'CommitMany': grpc.unary_unary_rpc_method_handler(
+                    servicer.CommitMany,
+                    request_deserializer=bamboo__proto_dot_v1_dot_state__store__pb2.CommitManyRequest.FromString,
+                    response_serializer=bamboo__proto_dot_v1_dot_state__store__pb2.CommitManyResponse.SerializeToString,
             ),
             'GetState': grpc.unary_unary_rpc_method_handler(
                     servicer.GetState,
@@ -418,6 +434,33 @@ class StateStore:
             '/bamboo.v1.StateStore/Commit',
             bamboo__proto_dot_v1_dot_state__store__pb2.CommitRequest.SerializeToString,
             bamboo__proto_dot_v1_dot_state__store__pb2.CommitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CommitMany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bamboo.v1.StateStore/CommitMany',
+            bamboo__proto_dot_v1_dot_state__store__pb2.CommitManyRequest.SerializeToString,
+            bamboo__proto_dot_v1_dot_state__store__pb2.CommitManyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -24,6 +24,9 @@ environment (a compose file, a CI job) never read each other's settings:
 ``STATE_STORE_MAX_MESSAGE_MB``
     Largest request accepted, in MiB. Default ``16``; a bigger one is refused with
     RESOURCE_EXHAUSTED before it reaches the store.
+``STATE_STORE_DB_WAIT_SECONDS``
+    How long start-up keeps retrying a PostgreSQL server that does not accept
+    connections yet (it may start alongside this service). Default ``30``.
 ``STATE_STORE_GROUP_COMMIT``
     ``1`` (default) gathers Commit requests arriving together into one transaction;
     ``0`` gives each request its own transaction (useful to measure the gain).
@@ -62,6 +65,7 @@ class Settings:
     workers: int = 16
     grace_seconds: float = 5.0
     max_message_mb: int = 16
+    db_wait_seconds: float = 30.0
     group_commit: bool = True
 
     @property
@@ -81,6 +85,7 @@ class Settings:
             workers=reader.integer("WORKERS", defaults.workers, low=1, high=1024),
             grace_seconds=reader.number("GRACE_SECONDS", defaults.grace_seconds, low=0.0, high=3600.0),
             max_message_mb=reader.integer("MAX_MESSAGE_MB", defaults.max_message_mb, low=1, high=1024),
+            db_wait_seconds=reader.number("DB_WAIT_SECONDS", defaults.db_wait_seconds, low=0.0, high=3600.0),
             group_commit=reader.flag("GROUP_COMMIT", defaults.group_commit),
         )
 
@@ -107,7 +112,8 @@ class _Reader:
         except ArgumentError:
             raise ConfigError(PREFIX + name, f"not a database URL: {raw!r}") from None
         if backend not in ("sqlite", "postgresql"):
-            raise ConfigError(PREFIX + name, f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg2://")
+            raise ConfigError(PREFIX + name,
+                              f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg2://")
         return raw
 
     def nats_url(self, name: str, default: str) -> str:

@@ -57,6 +57,9 @@ def _attempt(
             return ctx
         except StateConflictError as exc:
             log.debug("step of %s at %s lost a race: %s", process_id, node_id, exc)
+    # Still losing after every retry (the pipeline kept moving under us): queue the step
+    # again rather than lose it; if the process moved on meanwhile, the copy is dropped.
+    engine.dispatch(ExecuteItem(model.root_id, process_id, node_id, version))
     return None
 
 

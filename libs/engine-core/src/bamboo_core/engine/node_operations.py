@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bamboo_core.component import DataObject
 from bamboo_core.engine.execute import history_of
-from bamboo_core.engine.pipeline_operations import wake_processes
+from bamboo_core.engine.pipeline_operations import wake_processes, wake_stragglers
 from bamboo_core.engine.step import new_id, new_version
 from bamboo_core.errors import InvalidOperationError, NotFoundError
 from bamboo_core.events import EventKind
@@ -135,7 +135,8 @@ def pause_node_appoint(engine: Engine, node_id: str) -> None:
         raise InvalidOperationError(f"node {node_id!r} is {v.state.name.value} and cannot be paused")
     commit = _guarded(v, v.state, None)
     now = engine.clock.now()
-    suspended = (evolve(v.state, name=State.SUSPENDED) if v.state else
+    # A new version, so a step that read the state before this pause cannot overwrite it.
+    suspended = (evolve(v.state, name=State.SUSPENDED, version=new_version()) if v.state else
                  NodeState(node_id=node_id, root_id=v.model.root_id, parent_id=v.node.scope_id,
                            name=State.SUSPENDED, version=new_version(), created_time=now))
     _put(engine, commit, suspended)
@@ -161,6 +162,7 @@ def resume_node_appoint(engine: Engine, node_id: str) -> None:
         _commit_with_hooks(engine, v, "resume_node", commit)
     else:
         engine.store.commit(commit)
+    wake_stragglers(engine, v.model.root_id, node_id)
 
 
 def retry_node(engine: Engine, node_id: str, data: Mapping[str, Any] | None = None) -> None:

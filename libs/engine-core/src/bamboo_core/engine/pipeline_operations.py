@@ -105,7 +105,9 @@ def _move(state: NodeState, to: State, now: float, kind: EventKind) -> Commit:
         raise InvalidOperationError(
             f"pipeline {state.node_id!r} is {state.name.value} and cannot become {to.value}"
         )
-    changes: dict[str, Any] = {"name": to}
+    # A new version on every move: a step that read the old state and decided on it
+    # (e.g. "suspend behind this paused pipeline") must lose its guard to a resume.
+    changes: dict[str, Any] = {"name": to, "version": new_version()}
     if to is State.REVOKED:
         changes["archived_time"] = now
     moved = evolve(state, **changes)
@@ -129,6 +131,7 @@ def resume_pipeline(engine: Engine, pipeline_id: str) -> None:
     commit = _move(state, State.RUNNING, engine.clock.now(), EventKind.POST_RESUME_PIPELINE)
     wake_processes(engine, commit, state.root_id, pipeline_id)
     engine.store.commit(commit)
+    wake_stragglers(engine, state.root_id, pipeline_id)
 
 
 def revoke_pipeline(engine: Engine, pipeline_id: str) -> None:
@@ -140,6 +143,20 @@ def revoke_pipeline(engine: Engine, pipeline_id: str) -> None:
             commit.guards.append(Guard(GuardKind.PROCESS, process.id, process.version))
             commit.processes.append(evolve(process, status=ProcessStatus.DEAD, version=process.version + 1))
     engine.store.commit(commit)
+
+
+def wake_stragglers(engine: Engine, root_id: str, blocked_by: str) -> None:
+    """Wake processes that suspended between our read of the processes and our commit.
+
+    A step that read the pipeline (or node) as paused guards its suspension on the
+    version it read, so once the resume has landed no step can suspend behind it any
+    more; only those that landed inside the resume's own read-to-commit window are
+    left, and a second look after the commit finds them (the lost wake-up problem).
+    """
+    commit = Commit(root_id=root_id)
+    wake_processes(engine, commit, root_id, blocked_by)
+    if commit.processes:
+        engine.store.commit(commit)
 
 
 def wake_processes(engine: Engine, commit: Commit, root_id: str, blocked_by: str) -> None:

@@ -61,6 +61,10 @@ def run_schedule(engine: Engine, item: ScheduleItem) -> None:
             return
         except StateConflictError as exc:
             log.debug("schedule of %s lost a race: %s", item.node_id, exc)
+    if item.is_callback:
+        # A callback's data must count: after repeated races, try again a little later.
+        retry_at = engine.clock.now() + random.uniform(*BUSY_RETRY_SECONDS)
+        engine.store.commit(Commit(root_id=item.root_id, timers=[(retry_at, item)]))
 
 
 def _claim(ctx: StepContext, schedule: Schedule, item: ScheduleItem) -> Schedule | None:

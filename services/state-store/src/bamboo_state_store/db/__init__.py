@@ -1,0 +1,3 @@
+"""The state-store's database layer: schema, migrations, engine, and the per-dialect hot paths."""
+
+from __future__ import annotations

@@ -1,0 +1,82 @@
+"""Races between steps and operators, replayed deterministically.
+
+The store below lets a test slip another commit in between an operation's read and
+its commit — the window real threads hit only now and then.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from bamboo_core.builder import EmptyEndEvent, EmptyStartEvent, ServiceActivity, build_tree
+from bamboo_core.engine import Engine
+from bamboo_core.engine import pipeline_operations as ops
+from bamboo_core.examples import register_examples
+from bamboo_core.memory_store import MemoryStore
+from bamboo_core.ports import Commit
+from bamboo_core.records import Process, ProcessStatus, WorkItem
+from bamboo_core.states import State
+
+register_examples()
+
+
+class InterleavingStore(MemoryStore):
+    """Runs ``between`` once, right after an operation has read the processes."""
+
+    def __init__(self) -> None:
+        self.work: deque[WorkItem] = deque()
+        super().__init__(on_commit=self._collect)
+        self.between: Callable[[], None] | None = None
+
+    def _collect(self, commit: Commit) -> None:
+        self.work.extend(commit.work)
+
+    def get_processes(self, root_id: str) -> Sequence[Process]:
+        processes = super().get_processes(root_id)
+        if self.between is not None:
+            between, self.between = self.between, None
+            between()
+        return processes
+
+
+def drain(engine: Engine, store: InterleavingStore) -> None:
+    while store.work:
+        engine.run(store.work.popleft())
+
+
+def test_a_suspension_landing_inside_resume_is_woken() -> None:
+    """The lost wake-up: resume reads no suspended process, a step suspends, resume commits."""
+    store = InterleavingStore()
+    engine = Engine(store)
+    start = EmptyStartEvent(id="s")
+    start.extend(ServiceActivity(component_code="debug", id="a")).extend(EmptyEndEvent(id="e"))
+    root = ops.run_pipeline(engine, build_tree(start, id="P"))
+    first_step = store.work.popleft()
+    ops.pause_pipeline(engine, root)
+
+    # The step sees the pause and suspends — between resume's read and its commit.
+    store.between = lambda: engine.run(first_step)
+    ops.resume_pipeline(engine, root)
+    drain(engine, store)
+
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+    assert [p.status for p in store.get_processes(root)] == [ProcessStatus.DEAD]
+
+
+def test_a_step_that_read_the_pause_before_resume_landed_retries() -> None:
+    """A step deciding to suspend on a pause that a resume has since replaced loses its guard."""
+    store = InterleavingStore()
+    engine = Engine(store)
+    start = EmptyStartEvent(id="s")
+    start.extend(ServiceActivity(component_code="debug", id="a")).extend(EmptyEndEvent(id="e"))
+    root = ops.run_pipeline(engine, build_tree(start, id="Q"))
+    ops.pause_pipeline(engine, root)
+    paused = store.get_state(root)
+    ops.resume_pipeline(engine, root)
+    resumed = store.get_state(root)
+
+    assert paused is not None and resumed is not None
+    assert paused.version != resumed.version  # so a guard on the paused version fails
+    drain(engine, store)
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]

@@ -157,13 +157,7 @@ class StepContext:
         self.process = evolve(self.process, version=self.process.version + 1)
         self.commit.processes.append(self.process)
         self.engine.store.commit(self.commit)
-        self.commit = Commit(
-            root_id=self.root_id,
-            guards=[
-                Guard(GuardKind.PROCESS, self.process.id, self.process.version),
-                Guard(GuardKind.STATE, self.node.id, self.state.version if self.state else None),
-            ],
-        )
+        self.commit = self._fresh_commit()
 
     # -- reading the context --------------------------------------------------------
 

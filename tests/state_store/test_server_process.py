@@ -174,3 +174,37 @@ def test_with_nats_committed_work_and_due_timers_reach_jetstream(
         assert work_items(nats_server.url, expect=2) == [first, later]  # the pump fired the timer
     code, _ = service.stop()
     assert code == 0, service.output()
+
+
+def test_the_service_killed_after_a_commit_delivers_its_work_once_after_restart(
+    services: list[ServiceProcess], tmp_path: Path, sql_url: str
+) -> None:
+    """The issue's crash test on the real service: SIGKILL between commit and publish.
+
+    NATS is not up while the first service runs, so its relay cannot publish the
+    committed work; the service is then killed outright. A restarted service on the
+    same database, now with NATS up, publishes the work — and a consumer sees it once.
+    """
+    nats = NatsServer(tmp_path / "nats")  # picked port, not started yet
+    first = start(services, tmp_path, STATE_STORE_DB_URL=sql_url, STATE_STORE_NATS_URL=nats.url)
+    first.wait_serving()
+    with grpc.insecure_channel(first.address) as channel:
+        seeded = seed(RemoteStore(channel))  # its commit carries the run's first work item
+    first.kill()
+
+    nats.start()
+    try:
+        second = start(services, tmp_path, STATE_STORE_DB_URL=sql_url, STATE_STORE_NATS_URL=nats.url)
+        second.wait_serving()
+        expected = ExecuteItem(seeded.root_id, seeded.process.id, f"{seeded.root_id}s", 1)
+        time.sleep(0.5)  # let a second copy, if there were one, reach the stream too
+        assert work_items(nats.url, expect=1) == [expected]  # fetches what is there, lingering for more
+        store = SqlStore(sql_url)
+        try:
+            assert store.pending_outbox(10) == []  # published and acknowledged, so deleted
+        finally:
+            store.close()
+        code, _ = second.stop()
+        assert code == 0, second.output()
+    finally:
+        nats.stop()

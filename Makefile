@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench protos lint venv clean
 
-PACKAGES := -e libs/engine-core -e protos -e services/state-store
+PACKAGES := -e libs/engine-core -e protos -e services/state-store -e services/executor -e services/scheduler -e services/api-gateway -e libs/sdk
 
-$(STAMP): requirements/*.txt libs/engine-core/pyproject.toml protos/pyproject.toml services/*/pyproject.toml
+$(STAMP): requirements/*.txt libs/*/pyproject.toml protos/pyproject.toml services/*/pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(VPY) -m pip install --quiet -c requirements/constraints.txt -r requirements/test.txt -r requirements/services.txt $(PACKAGES)
 	touch $(STAMP)

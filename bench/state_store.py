@@ -43,6 +43,9 @@ from typing import Any
 
 import grpc
 import psycopg2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlalchemy.engine import make_url
+
 from bamboo_core.builder import EmptyEndEvent, EmptyStartEvent, ServiceActivity, build_tree
 from bamboo_core.model import build_model
 from bamboo_core.ports import Commit, Guard, GuardKind
@@ -50,9 +53,6 @@ from bamboo_core.records import ExecuteItem, ExecutionData, NodeState, Process, 
 from bamboo_core.states import State
 from bamboo_core.validation import validate_and_process_pipeline
 from bamboo_state_store.client import RemoteStore
-from bamboo_state_store.sql_store import SqlStore
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from sqlalchemy.engine import make_url
 
 TARGET_CONCURRENT_PER_SECOND = 2_500
 TARGET_SEQUENTIAL_P50_MS = 1.5

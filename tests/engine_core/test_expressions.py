@@ -9,8 +9,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import bamboo_core.expressions as expressions
 import pytest
+
+import bamboo_core.expressions as expressions
 from bamboo_core.errors import ExpressionError, ExpressionLimitError, ExpressionSyntaxError
 from bamboo_core.expressions import (
     Limits,

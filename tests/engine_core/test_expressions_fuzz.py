@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bamboo_core.errors import ExpressionError, ExpressionSyntaxError
 from bamboo_core.expressions import (
     evaluate,
@@ -27,8 +30,6 @@ from bamboo_core.expressions import (
     render,
     render_condition,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 FUZZ = settings(max_examples=300, deadline=None)
 

@@ -80,3 +80,45 @@ def test_a_step_that_read_the_pause_before_resume_landed_retries() -> None:
     assert paused.version != resumed.version  # so a guard on the paused version fails
     drain(engine, store)
     assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+
+
+class _WorkerDied(BaseException):
+    """Stands for the death of the process running a step (not an error the engine handles)."""
+
+
+def test_an_execute_cut_off_after_its_checkpoint_runs_again_as_the_same_attempt() -> None:
+    from bamboo_core.component import Component, Service
+    from bamboo_core.records import ExecuteItem
+
+    keys: list[str] = []
+
+    class DiesOnceService(Service):
+        def execute(self, data, parent_data):  # type: ignore[no-untyped-def]
+            keys.append(str(self.idempotency_key))
+            if len(keys) == 1:
+                raise _WorkerDied()
+            return True
+
+    class DiesOnce(Component):
+        code = "test_races_dies_once"
+        name = "dies once"
+        bound_service = DiesOnceService
+
+    store = InterleavingStore()
+    engine = Engine(store)
+    start = EmptyStartEvent(id="rs")
+    start.extend(ServiceActivity(component_code=DiesOnce.code, id="ra")).extend(EmptyEndEvent(id="re"))
+    root = ops.run_pipeline(engine, build_tree(start, id="R"))
+    try:
+        drain(engine, store)
+    except _WorkerDied:
+        pass
+    assert store.get_state("ra").name is State.RUNNING  # type: ignore[union-attr]
+
+    # What a redelivery does for a process left RUNNING: continue it where it stands.
+    (process,) = store.get_processes(root)
+    engine.execute(ExecuteItem(root, process.id, process.current_node_id, process.version))
+    drain(engine, store)
+
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+    assert len(keys) == 2 and keys[0] == keys[1]  # the same attempt, replayed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from test_validation_trees import Tree, flow, make_tree
 
 from bamboo_core.errors import (
     ConnectionValidateError,
@@ -16,7 +17,6 @@ from bamboo_core.errors import (
     UnknownNodeTypeError,
 )
 from bamboo_core.validation import validate_and_process_pipeline
-from test_validation_trees import Tree, flow, make_tree
 
 
 def converge_ids(tree: Tree) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_validation_trees import Tree, flow, make_tree, parallel_block
 
 from bamboo_core.errors import (
     InvalidTreeError,
@@ -23,7 +24,6 @@ from bamboo_core.validation import (
     get_skipped_execute_node_ids,
     validate_and_process_pipeline,
 )
-from test_validation_trees import Tree, flow, make_tree, parallel_block
 
 SAMPLE = "start>A>PG; PG>B>CG; PG>EG; EG>x>CGe; EG>y>CGe; CGe>CG; CG>end"
 

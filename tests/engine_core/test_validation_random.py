@@ -9,10 +9,10 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_validation_trees import Tree, make_tree
 
 from bamboo_core.errors import InvalidTreeError
 from bamboo_core.validation import get_allowed_start_node_ids, validate_and_process_pipeline
-from test_validation_trees import Tree, make_tree
 
 # item := ("act",) | ("loop",) | ("sub", block) | (gateway kind, [block, ...]);  block := [item, ...]
 Item = tuple[Any, ...]

@@ -8,12 +8,12 @@ record a deliberate difference.
 from __future__ import annotations
 
 import pytest
+from test_validation_trees import make_tree
 
 from bamboo_core.errors import ConvergeMatchError, InvalidTreeError, StreamValidateError
 from bamboo_core.validation import validate_and_process_pipeline
 from bamboo_core.validation.analysis import analyse
 from bamboo_core.validation.schema import parse_tree
-from test_validation_trees import make_tree
 
 BIG = """start>a1>PG1; PG1>PG2; PG1>a5; PG1>a6;
 PG2>a2>CG1; PG2>a3>CG1; PG2>a4>CG1; CG1>a7>EG1; EG1>PG2; EG1>CG3;

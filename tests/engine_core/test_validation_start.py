@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from test_validation_trees import make_tree
 
 from bamboo_core.errors import ConvergeMatchError, StartPositionInvalidError, TreeSchemaError
 from bamboo_core.validation import (
@@ -13,7 +14,6 @@ from bamboo_core.validation import (
     validate_and_process_pipeline,
     validate_pipeline_start_node,
 )
-from test_validation_trees import make_tree
 
 PARALLEL_41 = "start>A1>PG; PG>A2>CG; PG>A3>CG; CG>end"
 EXCLUSIVE_41 = "start>A1>EG; EG>A2>end; EG>A3>end"

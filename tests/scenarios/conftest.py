@@ -21,7 +21,6 @@ from bamboo_state_store.sql_store import SqlStore
 from tests.pg import pg_store, pg_url, reset_store  # noqa: F401  (session fixtures)
 from tests.scenarios.harness import Harness
 
-
 register_examples()  # the SPEC §8 test components and lazy variables
 
 STORE_KINDS = ["memory", "sqlite", "postgres"]

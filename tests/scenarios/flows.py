@@ -8,8 +8,8 @@ or reads through the public API, so scenarios stay runtime-agnostic.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bamboo_core.builder import (
@@ -25,7 +25,6 @@ from bamboo_core.builder import (
     build_tree,
 )
 from bamboo_core.builder.flow.base import Element
-
 from bamboo_core.states import State
 
 if TYPE_CHECKING:

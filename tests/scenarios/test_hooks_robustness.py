@@ -20,7 +20,7 @@ from bamboo_core.builder import (
     ParallelGateway,
     Var,
 )
-from bamboo_core.component import Component, DataObject, OPERATOR_HOOKS, Service, StaticIntervalGenerator
+from bamboo_core.component import OPERATOR_HOOKS, Component, DataObject, Service, StaticIntervalGenerator
 from bamboo_core.errors import ConnectionValidateError, ConvergeMatchError, InvalidTreeError
 from bamboo_core.examples.hooks import clear_records, records
 from tests.scenarios.flows import (

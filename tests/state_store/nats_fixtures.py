@@ -20,9 +20,10 @@ from typing import Any
 
 import nats
 import pytest
-from bamboo_state_store.nats_setup import STREAM_EVENTS, STREAM_WORK, ensure_streams, nats_server_binary
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+
+from bamboo_state_store.nats_setup import STREAM_EVENTS, STREAM_WORK, ensure_streams, nats_server_binary
 
 
 def free_port() -> int:

@@ -6,13 +6,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from bamboo_proto.v1 import records_pb2
-
 from bamboo_core import builder as b
 from bamboo_core.component.service import ScheduleType
 from bamboo_core.model import PipelineModel, build_model
 from bamboo_core.records import History, NodeState, Process, ProcessStatus, Schedule
 from bamboo_core.states import State
+from bamboo_proto.v1 import records_pb2
 from bamboo_state_store.codec import event_from_pb, work_item_from_pb
 from bamboo_state_store.sql_store import SqlStore
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from bamboo_core.builder import EmptyEndEvent, EmptyStartEvent, ServiceActivity, build_tree
 from bamboo_core.errors import (
     AlreadyExistsError,

@@ -9,6 +9,10 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+from google.protobuf.message import DecodeError, Message
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bamboo_core.clock import ManualClock
 from bamboo_core.component.service import ScheduleType
 from bamboo_core.events import EventKind
@@ -33,10 +37,6 @@ from bamboo_core.states import State
 from bamboo_proto.v1 import records_pb2 as pb
 from bamboo_proto.v1 import state_store_pb2 as spb
 from bamboo_state_store import codec
-from google.protobuf.message import DecodeError, Message
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from tests.scenarios import (
     test_data_passing,
     test_execution_shapes,

@@ -10,6 +10,17 @@ from typing import Any
 
 import nats
 import pytest
+from nats.js.api import RetentionPolicy, StorageType
+from nats_fixtures import (  # noqa: F401  (the nats_server fixture)
+    NatsServer,
+    fetch_all,
+    nats_server_fixture,
+    publish_pending_like_relay,
+    stream_message_count,
+    streams_exist,
+    wait_until,
+)
+
 from bamboo_core.builder import EmptyEndEvent, EmptyStartEvent, ServiceActivity, build_tree
 from bamboo_core.engine.engine import Engine
 from bamboo_core.engine.pipeline_operations import run_pipeline
@@ -28,16 +39,6 @@ from bamboo_state_store.nats_setup import (
 )
 from bamboo_state_store.relay import OutboxRelay
 from bamboo_state_store.sql_store import SqlStore
-from nats.js.api import RetentionPolicy, StorageType
-from nats_fixtures import (  # noqa: F401  (the nats_server fixture)
-    NatsServer,
-    fetch_all,
-    nats_server_fixture,
-    publish_pending_like_relay,
-    stream_message_count,
-    streams_exist,
-    wait_until,
-)
 
 RelayFactory = Callable[..., OutboxRelay]
 

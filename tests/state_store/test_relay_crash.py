@@ -17,12 +17,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from bamboo_core.records import ExecuteItem
-from bamboo_proto.v1 import records_pb2
-from bamboo_state_store.codec import work_item_from_pb
-from bamboo_state_store.nats_setup import STREAM_EVENTS, STREAM_WORK, SUBJECT_EXECUTE, events_subject
-from bamboo_state_store.relay import OutboxRelay
-from bamboo_state_store.sql_store import SqlStore
 from nats_fixtures import (  # noqa: F401  (the nats_server fixture)
     NatsServer,
     fetch_all,
@@ -30,6 +24,13 @@ from nats_fixtures import (  # noqa: F401  (the nats_server fixture)
     stream_message_count,
     wait_until,
 )
+
+from bamboo_core.records import ExecuteItem
+from bamboo_proto.v1 import records_pb2
+from bamboo_state_store.codec import work_item_from_pb
+from bamboo_state_store.nats_setup import STREAM_EVENTS, STREAM_WORK, SUBJECT_EXECUTE, events_subject
+from bamboo_state_store.relay import OutboxRelay
+from bamboo_state_store.sql_store import SqlStore
 
 _CHILD = r"""
 import sys, time

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from nats_fixtures import NatsServer, fetch_all, nats_server_fixture, wait_until  # noqa: F401  (the nats_server fixture)
+
 from bamboo_core.builder import EmptyEndEvent, EmptyStartEvent, ServiceActivity, build_tree
 from bamboo_core.clock import ManualClock
 from bamboo_core.engine.engine import Engine
@@ -20,7 +22,6 @@ from bamboo_state_store.nats_setup import STREAM_WORK, SUBJECT_EXECUTE, SUBJECT_
 from bamboo_state_store.relay import OutboxRelay
 from bamboo_state_store.sql_store import SqlStore
 from bamboo_state_store.timers import TimerPump
-from nats_fixtures import NatsServer, fetch_all, nats_server_fixture, wait_until  # noqa: F401  (the nats_server fixture)
 
 
 @pytest.fixture

@@ -14,14 +14,15 @@ from typing import Any
 import grpc
 import pytest
 import test_sql_contract as contract
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+from test_server_support import RunningServer, WiredRemoteStore, running_fixture, seed, start_server  # noqa: F401
+
 from bamboo_core.ports import Commit
 from bamboo_core.records import ExecuteItem, ProcessStatus, ScheduleItem
 from bamboo_proto.v1 import records_pb2
 from bamboo_state_store import codec
 from bamboo_state_store.server import SERVICE_NAME
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
-from test_server_support import RunningServer, WiredRemoteStore, running_fixture, seed, start_server  # noqa: F401
 
 # -- the contract suite, over the wire ------------------------------------------------------
 

@@ -14,13 +14,14 @@ from typing import Any, TypeAlias
 
 import grpc
 import pytest
+from test_server_support import RunningServer, seed, start_server
+
 from bamboo_core.ports import Commit, Guard, GuardKind
 from bamboo_core.records import ExecuteItem, ExecutionData
 from bamboo_core.states import State
 from bamboo_proto.v1 import records_pb2, state_store_pb2_grpc
 from bamboo_proto.v1 import state_store_pb2 as spb
 from bamboo_state_store import codec
-from test_server_support import RunningServer, seed, start_server
 
 RACERS = 32
 JOIN_TIMEOUT = 30.0

@@ -15,14 +15,6 @@ from typing import Any
 
 import grpc
 import pytest
-from bamboo_core.records import ExecuteItem
-from bamboo_proto.v1 import records_pb2 as pb
-from bamboo_proto.v1 import state_store_pb2 as spb
-from bamboo_proto.v1 import state_store_pb2_grpc
-from bamboo_state_store import codec
-from bamboo_state_store.config import Settings
-from bamboo_state_store.db.schema import DATA_TABLES
-from bamboo_state_store.server import build_server
 from sqlalchemy import create_engine, select
 from test_server_support import (
     TEST_MAX_MESSAGE_MB,
@@ -33,6 +25,15 @@ from test_server_support import (
     running_fixture,  # noqa: F401  (the ``running`` fixture)
     seed,
 )
+
+from bamboo_core.records import ExecuteItem
+from bamboo_proto.v1 import records_pb2 as pb
+from bamboo_proto.v1 import state_store_pb2 as spb
+from bamboo_proto.v1 import state_store_pb2_grpc
+from bamboo_state_store import codec
+from bamboo_state_store.config import Settings
+from bamboo_state_store.db.schema import DATA_TABLES
+from bamboo_state_store.server import build_server
 
 
 @dataclass

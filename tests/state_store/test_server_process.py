@@ -17,15 +17,16 @@ from typing import Any
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from nats_fixtures import STREAM_WORK, NatsServer, fetch_all, free_port, nats_server_fixture  # noqa: F401
+from test_server_support import seed
+
 from bamboo_core.ports import Commit
 from bamboo_core.records import ExecuteItem
 from bamboo_proto.v1 import records_pb2
 from bamboo_state_store import codec
 from bamboo_state_store.client import RemoteStore
 from bamboo_state_store.sql_store import SqlStore
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from nats_fixtures import STREAM_WORK, NatsServer, fetch_all, free_port, nats_server_fixture  # noqa: F401
-from test_server_support import seed
 
 STARTUP_TIMEOUT = 30.0
 EXIT_TIMEOUT = 10.0

@@ -14,11 +14,11 @@ import importlib
 from collections.abc import Iterator
 
 import pytest
+from test_server_support import RunningServer, running_fixture  # noqa: F401
+
 from bamboo_core.clock import ManualClock
 from bamboo_core.examples import register_examples
 from bamboo_core.runtime import InMemoryRuntime
-from test_server_support import RunningServer, running_fixture  # noqa: F401
-
 from tests.scenarios.harness import Harness
 
 register_examples()  # the SPEC §8 components and lazy variables

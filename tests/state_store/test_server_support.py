@@ -18,6 +18,8 @@ from typing import Any
 
 import grpc
 import pytest
+from grpc_health.v1 import health
+
 from bamboo_core.builder import EmptyEndEvent, EmptyStartEvent, ServiceActivity, build_tree
 from bamboo_core.events import EventKind
 from bamboo_core.model import PipelineModel, VarType, build_model
@@ -30,7 +32,6 @@ from bamboo_state_store.client import RemoteStore
 from bamboo_state_store.config import Settings
 from bamboo_state_store.server import build_server
 from bamboo_state_store.sql_store import SqlStore
-from grpc_health.v1 import health
 
 TEST_MAX_MESSAGE_MB = 1  # small, so the oversized-request test stays fast
 

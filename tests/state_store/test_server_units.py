@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import grpc
 import pytest
+
 from bamboo_core.errors import (
     AlreadyExistsError,
     ConnectionValidateError,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sql_builders import history, linear_model, process, schedule, state
 
 from bamboo_core.errors import AlreadyExistsError, NotFoundError, StateConflictError
 from bamboo_core.events import EventKind
@@ -17,7 +18,6 @@ from bamboo_core.model import DataInput, VarType
 from bamboo_core.ports import Commit, Guard, GuardKind
 from bamboo_core.records import ContextValue, Event, ExecuteItem, ExecutionData, ProcessStatus, ScheduleItem
 from bamboo_core.states import State
-from sql_builders import history, linear_model, process, schedule, state
 
 
 def commits_seen(store: Any) -> list[Commit]:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sql_builders import decoded, history, process, run_threads, state
+
 from bamboo_core.errors import StateConflictError
 from bamboo_core.model import VarType
 from bamboo_core.ports import Commit, Guard, GuardKind
 from bamboo_core.records import ContextValue, ExecuteItem, ProcessStatus
 from bamboo_state_store.sql_store import SqlStore
-from sql_builders import decoded, history, process, run_threads, state
 
 
 def _kinds(outcomes: list[BaseException | None]) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sql_builders import decoded, history, linear_model, process, run_threads, state
 
 from bamboo_core.errors import StateConflictError
 from bamboo_core.events import EventKind
@@ -16,8 +17,6 @@ from bamboo_core.ports import Commit, Guard, GuardKind
 from bamboo_core.records import ContextValue, Event, ExecuteItem, ProcessStatus, ScheduleItem
 from bamboo_state_store.db.migrations import MIGRATIONS
 from bamboo_state_store.sql_store import SqlStore
-from sql_builders import decoded, history, linear_model, process, run_threads, state
-
 
 # -- outbox ---------------------------------------------------------------------------------------
 

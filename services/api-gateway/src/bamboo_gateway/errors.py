@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import grpc
+
 from bamboo_state_store.errors import ERROR_METADATA_KEY, STATUS_BY_ERROR
 
 logger = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
+
 from bamboo_core.errors import (
     AlreadyExistsError,
     EngineError,
@@ -31,7 +32,6 @@ from bamboo_core.ports import Commit, StepSnapshot
 from bamboo_core.records import ContextValue, ExecutionData, History, NodeState, Process, Schedule
 from bamboo_proto.v1 import state_store_pb2 as spb
 from bamboo_proto.v1 import state_store_pb2_grpc
-
 from bamboo_state_store import codec
 
 _Response = TypeVar("_Response")

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import grpc
+
 from bamboo_core.errors import (
     AlreadyExistsError,
     ExpressionError,

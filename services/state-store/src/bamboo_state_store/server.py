@@ -19,12 +19,12 @@ from contextlib import ExitStack
 from typing import Any, Protocol
 
 import grpc
-from bamboo_proto.v1 import state_store_pb2, state_store_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bamboo_proto.v1 import state_store_pb2, state_store_pb2_grpc
 from bamboo_state_store.config import Settings
 from bamboo_state_store.servicer import StateStoreServicer, StoreBackend
 from bamboo_state_store.sql_store import SqlStore

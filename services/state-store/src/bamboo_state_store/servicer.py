@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeAlias
 
 import grpc
+
 from bamboo_core.errors import InvalidTreeError
 from bamboo_core.model import PipelineModel, build_model
 from bamboo_core.ports import Commit, StateStore
 from bamboo_proto.v1 import state_store_pb2 as spb
 from bamboo_proto.v1 import state_store_pb2_grpc
-
 from bamboo_state_store import codec
 from bamboo_state_store.errors import rpc_errors, status_for
 

@@ -84,6 +84,12 @@ def step(ctx: StepContext) -> Decision:
         ctx.set_execution_data({}, {"ex_data": f"node execution exceed rerun limit {limit}"})
         ctx.set_state(State.FAILED)
         return SLEEP
+    if (state is not None and state.name is State.RUNNING and node.type is NodeType.SERVICE_ACTIVITY
+            and process.current_node_id == node.id):
+        # An execute cut off between its checkpoint and its result (the worker running
+        # it died): run it again as the same attempt — same version, so the component
+        # gets the same idempotency key and can tell it is a replay.
+        return HANDLERS[node.type](ctx)
     if state is not None and state.name not in ENTERABLE_STATES:
         return SLEEP
     _enter(ctx)

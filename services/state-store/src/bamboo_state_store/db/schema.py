@@ -15,8 +15,19 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import BigInteger, Boolean, Double, Index, Integer, LargeBinary, MetaData, String, Text
-from sqlalchemy import Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Double,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {

@@ -1,0 +1,8 @@
+"""SPEC §8 scenarios of ``tests/scenarios/test_execution_shapes.py``, unchanged, through SDK -> gateway -> state-store."""
+
+from __future__ import annotations
+
+from tests.gateway.cluster import cluster_scenarios
+from tests.scenarios import test_execution_shapes
+
+globals().update(cluster_scenarios(test_execution_shapes, skip={}))

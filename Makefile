@@ -16,7 +16,7 @@ $(STAMP): requirements/*.txt libs/*/pyproject.toml protos/pyproject.toml service
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VPY) examples/quickstart_embedded.py
+	$(VPY) examples/quickstart_cluster.py
 
 test: $(STAMP)
 	$(VPY) -m pytest

@@ -15,15 +15,13 @@ Two additions for a service that sits *in front of* another one:
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import grpc
 
-from bamboo_state_store.errors import ERROR_METADATA_KEY, STATUS_BY_ERROR
+from bamboo_state_store.errors import ERROR_METADATA_KEY, STATUS_BY_ERROR, rpc_errors_with
 
 logger = logging.getLogger(__name__)
 
@@ -68,17 +66,4 @@ def abort_for(context: grpc.ServicerContext, exc: BaseException, method: str) ->
     raise AssertionError("context.abort returned")  # pragma: no cover - abort always raises
 
 
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def rpc_errors(method: _Method) -> _Method:
-    """Wrap a servicer method ``(self, request, context)`` so every error gets its status."""
-
-    @functools.wraps(method)
-    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
-        try:
-            return method(self, request, context)
-        except Exception as exc:  # noqa: BLE001 - the one place that turns every error into a status
-            abort_for(context, exc, method.__name__)
-
-    return wrapper  # type: ignore[return-value]
+rpc_errors = rpc_errors_with(abort_for)

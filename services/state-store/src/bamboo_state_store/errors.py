@@ -76,14 +76,24 @@ def abort_for(context: grpc.ServicerContext, exc: BaseException, method: str = "
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
-def rpc_errors(method: _Method) -> _Method:
-    """Wrap a servicer method ``(self, request, context)`` so every error gets its status."""
+Abort = Callable[[grpc.ServicerContext, BaseException, str], NoReturn]
 
-    @functools.wraps(method)
-    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
-        try:
-            return method(self, request, context)
-        except Exception as exc:  # noqa: BLE001 - the one place that turns every error into a status
-            abort_for(context, exc, method.__name__)
 
-    return wrapper  # type: ignore[return-value]
+def rpc_errors_with(abort: Abort) -> Callable[[_Method], _Method]:
+    """A decorator for servicer methods ``(self, request, context)`` that ends every
+    error with ``abort`` — shared by the services, each passing its own ``abort_for``."""
+
+    def decorate(method: _Method) -> _Method:
+        @functools.wraps(method)
+        def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                return method(self, request, context)
+            except Exception as exc:  # noqa: BLE001 - the one place that turns every error into a status
+                abort(context, exc, method.__name__)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+rpc_errors = rpc_errors_with(abort_for)

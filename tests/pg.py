@@ -21,6 +21,7 @@ module-level refcount below makes them share one database.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -114,6 +115,10 @@ class _Session:
             self._users += 1
             return self._url
 
+    @property
+    def port(self) -> int:
+        return self._port
+
     def release(self) -> None:
         with self._lock:
             self._users -= 1
@@ -169,6 +174,34 @@ def pg_url() -> Iterator[str]:
     try:
         yield url
     finally:
+        _SESSION.release()
+
+
+@contextlib.contextmanager
+def dedicated_database() -> Iterator[str]:
+    """A fresh database of its own on the session's server, dropped afterwards.
+
+    For tests that run long-lived services (a whole cluster) on PostgreSQL: they
+    must not share the session database, whose outbox other tests inspect.
+    """
+    _SESSION.acquire()  # the server (a throwaway one if need be) stays up meanwhile
+    dbname = f"bamboo_test_{uuid.uuid4().hex[:12]}"
+    port = _SESSION.port
+    try:
+        conn = _connect(port)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"CREATE DATABASE {dbname}")
+        finally:
+            conn.close()
+        yield f"postgresql+psycopg2://{USER}@{HOST}:{port}/{dbname}"
+    finally:
+        conn = _connect(port)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+        finally:
+            conn.close()
         _SESSION.release()
 
 

@@ -1,8 +1,8 @@
-"""Fixtures of the end-to-end tests: a real cluster per database kind, started once per session.
+"""Fixtures of the end-to-end tests: a real cluster per database kind, started once for the e2e package.
 
 The cluster (``real_cluster.RealCluster``) is five separate processes: nats-server,
 state-store, one executor, one scheduler, gateway. It runs on SQLite and on
-PostgreSQL (the session's fresh database from tests/pg.py); pytest groups the tests
+PostgreSQL (a fresh database of its own, tests/pg.py dedicated_database); pytest groups the tests
 by database kind so each cluster starts once. ``harness`` gives each test a fresh
 store (``RealCluster.reset``: a restarted state-store on an empty database) because
 scenario node ids are fixed.
@@ -10,38 +10,41 @@ scenario node ids are fixed.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.harness import RealClusterHarness
 from tests.e2e.real_cluster import RealCluster
-from tests.pg import pg_url  # noqa: F401  (session fixture)
+from tests.pg import dedicated_database
 
 DB_KINDS = ["sqlite", "postgres"]
 
 
-@pytest.fixture(scope="session", params=DB_KINDS)
+@pytest.fixture(scope="package", params=DB_KINDS)
 def real_cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCluster]:
+    """One cluster per database kind, stopped when the e2e tests are done: its relay and
+    workers must never touch another test's database (the PostgreSQL one is its own)."""
     work_dir = tmp_path_factory.mktemp(f"e2e-{request.param}")
-    if request.param == "sqlite":
-        counter = itertools.count()
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            counter = itertools.count()
 
-        def db_url() -> str:
-            return f"sqlite:///{work_dir / f'store-{next(counter)}.db'}"
-    else:
-        url = str(request.getfixturevalue("pg_url"))
+            def db_url() -> str:
+                return f"sqlite:///{work_dir / f'store-{next(counter)}.db'}"
+        else:
+            url = stack.enter_context(dedicated_database())
 
-        def db_url() -> str:
-            return url
-    cluster = RealCluster(work_dir, db_url)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
+            def db_url() -> str:
+                return url
+        cluster = RealCluster(work_dir, db_url)
+        try:
+            cluster.start()
+            yield cluster
+        finally:
+            cluster.stop()
 
 
 @pytest.fixture

@@ -53,13 +53,20 @@ class Harness:
         while waited < max_seconds:
             self.settle()
             state = self.state(root_id)
-            due = self.runtime.next_timer_due()
+            due = self.next_timer_due()
             if state in ARCHIVED or due is None:
                 return state or ""
-            step = max(due - self.runtime.clock.now(), 0.001)
+            step = max(due - self.now(), 0.001)
             self.advance(step)
             waited += step
         return self.state(root_id) or ""
+
+    def next_timer_due(self) -> float | None:
+        """When the next poll or delayed callback falls due (None: nothing waits)."""
+        return self.runtime.next_timer_due()
+
+    def now(self) -> float:
+        return self.runtime.clock.now()
 
     def check_errors(self) -> None:
         assert not self.runtime.errors, f"engine errors: {self.runtime.errors!r}"

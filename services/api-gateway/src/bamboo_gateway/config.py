@@ -28,15 +28,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bamboo_state_store.config import ConfigError  # one error type for every service's settings
+
 PREFIX = "GATEWAY_"
-
-
-class ConfigError(ValueError):
-    """A ``GATEWAY_*`` variable has a value the gateway cannot use (``key`` names it)."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}")
-        self.key = key
 
 
 @dataclass(frozen=True, slots=True)

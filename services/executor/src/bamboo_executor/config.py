@@ -34,15 +34,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from bamboo_state_store.config import ConfigError  # one error type for every service's settings
 from bamboo_state_store.nats_setup import SUBJECT_EXECUTE
-
-
-class ConfigError(ValueError):
-    """A variable has a value the service cannot use (``key`` names it)."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}")
-        self.key = key
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,10 @@ DEFAULT_DB_PATH = os.path.join(".", "data", "bamboo.db")
 
 
 class ConfigError(ValueError):
-    """A ``STATE_STORE_*`` variable has a value the service cannot use (``key`` names it)."""
+    """A setting has a value the service cannot use (``key`` names the variable).
+
+    Shared by every service's settings: each reads its own prefixed variables.
+    """
 
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"{key}: {message}")

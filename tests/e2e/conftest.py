@@ -5,20 +5,22 @@ state-store, one executor, one scheduler, gateway. It runs on SQLite and on
 PostgreSQL (a fresh database of its own, tests/pg.py dedicated_database); pytest groups the tests
 by database kind so each cluster starts once. ``harness`` gives each test a fresh
 store (``RealCluster.reset``: a restarted state-store on an empty database) because
-scenario node ids are fixed.
+scenario node ids are fixed. While a cluster runs, this process notes and reads
+component calls in the cluster's ledger file, like its services.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 from collections.abc import Iterator
 
 import pytest
 
+from bamboo_core.examples import ledger
 from tests.e2e.harness import RealClusterHarness
 from tests.e2e.real_cluster import RealCluster
 from tests.pg import dedicated_database
+from tests.scenarios.components import END_EVENTS
 
 DB_KINDS = ["sqlite", "postgres"]
 
@@ -30,27 +32,24 @@ def real_cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     work_dir = tmp_path_factory.mktemp(f"e2e-{request.param}")
     with contextlib.ExitStack() as stack:
         if request.param == "sqlite":
-            counter = itertools.count()
-
-            def db_url() -> str:
-                return f"sqlite:///{work_dir / f'store-{next(counter)}.db'}"
+            db_url = f"sqlite:///{work_dir / 'store.db'}"
         else:
-            url = stack.enter_context(dedicated_database())
-
-            def db_url() -> str:
-                return url
+            db_url = stack.enter_context(dedicated_database())
         cluster = RealCluster(work_dir, db_url)
+        previous = ledger.use(ledger.SqliteLedger(str(cluster.ledger_path)))
         try:
             cluster.start()
             yield cluster
         finally:
             cluster.stop()
+            ledger.use(previous)
 
 
 @pytest.fixture
-def harness(real_cluster: RealCluster) -> RealClusterHarness:
+def harness(real_cluster: RealCluster) -> Iterator[RealClusterHarness]:
     real_cluster.reset()
-    return RealClusterHarness(real_cluster)
+    yield RealClusterHarness(real_cluster)
+    END_EVENTS.pipeline_names = {}
 
 
 def service_logs(cluster: RealCluster) -> str:

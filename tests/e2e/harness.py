@@ -1,23 +1,25 @@
-"""The scenarios' ``Harness`` over a real cluster: the SDK ``Client`` as runtime, the real clock.
+"""The scenarios' ``Harness`` over a real cluster: the SDK ``Client`` as runtime, time skipped.
 
 Nothing here runs work: the cluster's executors and schedulers do. ``settle`` waits
 until no work is in flight (nothing in the outbox, no overdue timer, nothing in the
-JetStream work stream, twice in a row); ``advance`` really sleeps and then settles, so
-only scenarios whose timers are short belong on this harness. Engine errors surface
-as "failed on delivery" lines in the workers' logs, which ``check_errors`` asserts
-there are none of (the embedded harness asserts its runtime's error list is empty).
+JetStream work stream, twice in a row). Time is the cluster's skewed clock
+(``RealCluster.clock``): ``advance`` skips every service to each timer due on the way,
+lets what it starts run, and ends at the target time, as the embedded harness moves its
+manual clock, so an hour of polling takes as long as the polls themselves. Engine
+errors surface as "failed on delivery" lines in the workers' logs, which
+``check_errors`` asserts there are none of (the embedded harness asserts its runtime's
+error list is empty).
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 
 from tests.e2e.real_cluster import RealCluster
 from tests.e2e.renaming import RootRenamingClient
-from tests.scenarios.harness import ARCHIVED, Harness
+from tests.scenarios.components import END_EVENTS
+from tests.scenarios.harness import Harness
 
-REAL_WAIT_LIMIT = 20.0  # seconds ``finish`` may really wait, whatever simulated time it is asked for
 ENGINE_ERROR = "failed on delivery"
 _TESTS = itertools.count()
 
@@ -25,9 +27,11 @@ _TESTS = itertools.count()
 class RealClusterHarness(Harness):
     def __init__(self, cluster: RealCluster) -> None:
         assert cluster.client is not None
-        super().__init__(RootRenamingClient(cluster.client, f"t{next(_TESTS)}"))  # type: ignore[arg-type]
+        renaming = RootRenamingClient(cluster.client, f"t{next(_TESTS)}")
+        super().__init__(renaming)  # type: ignore[arg-type]
         self.cluster = cluster
-        self.renaming: RootRenamingClient = self.runtime  # type: ignore[assignment]
+        self.clock = cluster.clock
+        END_EVENTS.pipeline_names = renaming.scenario_ids  # the end events saw the cluster's ids
         self._offsets = {id(worker): worker.log_size() for worker in cluster.workers}
 
     def settle(self) -> None:
@@ -35,18 +39,19 @@ class RealClusterHarness(Harness):
         self.check_errors()
 
     def advance(self, seconds: float) -> None:
-        time.sleep(seconds)
+        target = self.now() + seconds
+        self.settle()
+        while (due := self.next_timer_due()) is not None and due <= target:
+            self.clock.skip_to(due)
+            self.settle()
+        self.clock.skip_to(target)
         self.settle()
 
-    def finish(self, root_id: str, max_seconds: float = 3600) -> str:
-        deadline = time.monotonic() + min(max_seconds, REAL_WAIT_LIMIT)
-        while True:
-            self.settle()
-            state = self.state(root_id)
-            due = self.cluster.next_timer_due()
-            if state in ARCHIVED or due is None or time.monotonic() > deadline:
-                return state or ""
-            time.sleep(min(max(due - time.time(), 0.01), max(deadline - time.monotonic(), 0.0)))
+    def next_timer_due(self) -> float | None:
+        return self.cluster.next_timer_due()
+
+    def now(self) -> float:
+        return self.clock.now()
 
     def check_errors(self) -> None:
         errors = [line for worker in self.cluster.workers

@@ -45,6 +45,16 @@ class ServiceProcess:
             handle.seek(offset)
             return handle.read().decode(errors="replace")
 
+    def signal_and_wait(self, sig: signal.Signals, logged: str, timeout: float = 10.0) -> None:
+        """Send ``sig``, then wait until the service logs a line containing ``logged``."""
+        offset = self.log_size()
+        self.proc.send_signal(sig)
+        deadline = time.monotonic() + timeout
+        while logged not in self.log_since(offset):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not log {logged!r} after {sig.name}:\n{self.log()[-2000:]}")
+            time.sleep(0.005)
+
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, nothing acked or flushed."""
         self._stop(signal.SIGKILL, 10.0)

@@ -6,12 +6,16 @@ configured only by environment variables and waited for through its gRPC health
 check, and an SDK ``Client`` in front of the gateway.
 
 Scenario node ids are fixed strings ("A", "EG" ...) and the store refuses a second
-node with the same id, and the state-store caches node -> root lookups in process.
-So ``reset()`` gives each test a fresh store: it SIGKILLs the state-store, purges the
-work stream (stale work of the previous test), empties the database (a new SQLite
-file, or every data table of the PostgreSQL database) and starts a new state-store on
-the same port. Executors, schedulers and the gateway keep running and reconnect on
-their next call: restarting one process (~0.5 s) is far cheaper than the five.
+node with the same id. So ``reset()`` gives each test an empty store: it purges the work
+stream (stale work of the previous test), empties every data table and sends the
+state-store SIGHUP, which makes it drop what it cached about the ids it saw. Every
+process keeps running: restarting even one costs more than a whole small scenario.
+
+Every service also gets what the scenarios need from a test cluster: the scenarios'
+own components (``BAMBOO_COMPONENTS=tests.scenarios.components``, the repository on
+``PYTHONPATH``), one examples ledger file that every process notes component calls in
+(``BAMBOO_EXAMPLES_LEDGER``), and one clock-skew file (``BAMBOO_CLOCK_SKEW_FILE``), so a
+test skips the whole cluster past a timer instead of sleeping through it.
 
 The SQL database is also read directly, for the one thing no API exposes: whether
 work is still in flight (outbox rows, due timers), which is what ``settle`` waits on.
@@ -20,24 +24,30 @@ work is still in flight (outbox rows, due timers), which is what ``settle`` wait
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
-import psycopg2.errors
 import sqlalchemy
 from nats.js.errors import NotFoundError
 
+from bamboo_core.clock import SKEW_FILE_ENV, SkewedClock
+from bamboo_core.component.discovery import ENV_VAR as COMPONENTS_ENV
+from bamboo_core.examples.ledger import LEDGER_ENV
 from bamboo_sdk import Client
 from bamboo_state_store.db.schema import DATA_TABLES
 from bamboo_state_store.nats_setup import STREAM_WORK
+from bamboo_state_store.server import CACHES_DROPPED
 from tests.e2e.processes import ServiceProcess, spawn
-from tests.pg import clear_tables
 from tests.state_store.nats_fixtures import NatsServer, free_port
 
 WORKER_ENV = {"ACK_WAIT": "3", "GRACE_SECONDS": "2"}  # a killed worker's work comes back within seconds
+REPO = Path(__file__).resolve().parents[2]
+SCENARIO_COMPONENTS = "tests.scenarios.components"
 
 
 @dataclass
@@ -45,7 +55,7 @@ class RealCluster:
     """nats-server + state-store + executors + schedulers + gateway, all separate processes."""
 
     work_dir: Path
-    db_url: Callable[[], str]  # a fresh, empty database for each call (SQLite) or the same one (PostgreSQL)
+    db_url: str
     executors: int = 1
     schedulers: int = 1
     worker_env: Mapping[str, str] = field(default_factory=lambda: dict(WORKER_ENV))
@@ -60,6 +70,21 @@ class RealCluster:
 
     # -- life -----------------------------------------------------------------------------
 
+    @property
+    def clock(self) -> SkewedClock:
+        """The time every service sees (move it with ``skip_to``)."""
+        return SkewedClock(self.work_dir / "clock-skew")
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.work_dir / "ledger.db"
+
+    def service_env(self) -> dict[str, str]:
+        """What every service gets besides its own settings (see the module docstring)."""
+        python_path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))
+        return {COMPONENTS_ENV: SCENARIO_COMPONENTS, "PYTHONPATH": python_path,
+                LEDGER_ENV: str(self.ledger_path), SKEW_FILE_ENV: str(self.clock.path)}
+
     def start(self) -> RealCluster:
         self.nats = NatsServer(self.work_dir / "nats")
         self.nats.start()
@@ -72,7 +97,7 @@ class RealCluster:
         gateway_port = free_port()
         self.gateway = spawn("gateway", "bamboo_gateway", {
             "GATEWAY_PORT": str(gateway_port), "GATEWAY_STATE_STORE": address,
-            "GATEWAY_NATS_URL": self.nats.url}, gateway_port, self.work_dir)
+            "GATEWAY_NATS_URL": self.nats.url, **self.service_env()}, gateway_port, self.work_dir)
         self.client = Client(f"127.0.0.1:{gateway_port}", timeout=10.0)
         return self
 
@@ -81,30 +106,25 @@ class RealCluster:
         prefix = kind.upper() + "_"
         port = free_port()
         env = {prefix + "NATS_URL": self.nats.url, prefix + "STATE_STORE": state_store,
-               prefix + "HEALTH_PORT": str(port), **{prefix + k: v for k, v in self.worker_env.items()}}
+               prefix + "HEALTH_PORT": str(port), **{prefix + k: v for k, v in self.worker_env.items()},
+               **self.service_env()}
         return spawn(kind, f"bamboo_{kind}", env, port, self.work_dir)
 
     def _start_state_store(self) -> None:
         assert self.nats is not None
-        self._url = self.db_url()
-        if self._url.startswith("postgresql"):
-            try:
-                clear_tables(self._url, [table.name for table in DATA_TABLES])
-            except psycopg2.errors.UndefinedTable:
-                pass  # a database no state-store has migrated yet: empty already
         self.state_store = spawn("state-store", "bamboo_state_store", {
-            "STATE_STORE_DB_URL": self._url, "STATE_STORE_PORT": str(self._store_port),
-            "STATE_STORE_NATS_URL": self.nats.url}, self._store_port, self.work_dir)
-        if self._db is not None:
-            self._db.dispose()
-        self._db = sqlalchemy.create_engine(self._url, poolclass=sqlalchemy.pool.NullPool)
+            "STATE_STORE_DB_URL": self.db_url, "STATE_STORE_PORT": str(self._store_port),
+            "STATE_STORE_NATS_URL": self.nats.url, **self.service_env()}, self._store_port, self.work_dir)
+        self._db = sqlalchemy.create_engine(self.db_url, poolclass=sqlalchemy.pool.NullPool)
 
     def reset(self) -> None:
-        """A fresh, empty store behind the same address (see the module docstring)."""
-        assert self.state_store is not None and self.nats is not None
-        self.state_store.kill()
+        """An empty store behind the same address (see the module docstring)."""
+        assert self.state_store is not None and self.nats is not None and self._db is not None
         purge_stream(self.nats.url, STREAM_WORK)
-        self._start_state_store()
+        with self._db.begin() as conn:
+            for table in DATA_TABLES:
+                conn.execute(table.delete())
+        self.state_store.signal_and_wait(signal.SIGHUP, CACHES_DROPPED)
 
     def stop(self) -> None:
         if self.client is not None:
@@ -130,7 +150,7 @@ class RealCluster:
         assert self.nats is not None
         if self._scalar("SELECT COUNT(*) FROM outbox"):
             return True
-        if self._scalar(f"SELECT COUNT(*) FROM timers WHERE due <= {time.time():.6f}"):
+        if self._scalar(f"SELECT COUNT(*) FROM timers WHERE due <= {self.clock.now():.6f}"):
             return True
         return stream_messages(self.nats.url, STREAM_WORK) > 0
 

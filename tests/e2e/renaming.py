@@ -26,7 +26,7 @@ class RootRenamingClient:
         self._client = client
         self._suffix = suffix
         self._out: dict[str, str] = {}  # scenario id -> cluster id
-        self._back: dict[str, str] = {}
+        self.scenario_ids: dict[str, str] = {}  # cluster id -> scenario id
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._client, name)
@@ -37,14 +37,14 @@ class RootRenamingClient:
             if name in RUNS and args and isinstance(args[0], Mapping) and "id" in args[0]:
                 self._rename(str(args[0]["id"]))
             result = method(*_map(args, self._out), **_map(kwargs, self._out))
-            return _map(result, self._back)
+            return _map(result, self.scenario_ids)
 
         return call
 
     def _rename(self, root_id: str) -> None:
         if root_id not in self._out:
             self._out[root_id] = f"{root_id}~{self._suffix}"
-            self._back[self._out[root_id]] = root_id
+            self.scenario_ids[self._out[root_id]] = root_id
 
 
 def _map(value: Any, names: Mapping[str, str]) -> Any:

@@ -59,7 +59,7 @@ def flow(index: int) -> dict[str, Any]:
 
 @pytest.fixture
 def scaled_cluster(tmp_path: Path) -> Iterator[RealCluster]:
-    cluster = RealCluster(tmp_path, lambda: f"sqlite:///{tmp_path / 'scale.db'}", executors=2, schedulers=2,
+    cluster = RealCluster(tmp_path, f"sqlite:///{tmp_path / 'scale.db'}", executors=2, schedulers=2,
                           worker_env={"ACK_WAIT": "3", "GRACE_SECONDS": "2", "CONCURRENCY": "16"})
     try:
         yield cluster.start()

@@ -7,17 +7,13 @@ produces builder elements or plain expected values; the scenarios themselves
 still drive the runtime through ``Harness`` and ``bamboo_core.api`` only, so
 they can later run against a cluster.
 
-The custom executable end events and the counting lazy variable below register
-themselves when this module is imported (that is how Bamboo registers user
-code); their calls are recorded here so scenarios can assert on them.
+The scenarios' own end events and lazy variable live in ``components.py``.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from bamboo_core.builder import (
@@ -34,10 +30,8 @@ from bamboo_core.builder import (
 )
 from bamboo_core.builder.flow.base import Element
 from bamboo_core.clock import ManualClock
-from bamboo_core.end_events import ExecutableEndEvent as EndEventCode
 from bamboo_core.engine import EngineConfig
 from bamboo_core.runtime import InMemoryRuntime
-from bamboo_core.variables import LazyVariable
 from tests.scenarios.harness import Harness
 
 # The engine's own pair of inputs/outputs on a first execution (RERUN_INDEX_OFFSET 0).
@@ -145,101 +139,6 @@ def configured_harness(config: EngineConfig) -> Iterator[Harness]:
         yield Harness(runtime)
     finally:
         runtime.close()
-
-
-# -- custom executable end events ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class EndCall:
-    """One call of a scenario end event."""
-
-    type: str
-    in_subprocess: bool
-    root_pipeline_id: str
-    current_pipeline_id: str
-
-
-class _EndEventLog:
-    """Calls of the scenario end events, and how many more calls should raise."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.calls: list[EndCall] = []
-        self._failures_left = 0
-
-    def reset(self, failures: int = 0) -> None:
-        with self._lock:
-            self.calls.clear()
-            self._failures_left = failures
-
-    def record(self, call: EndCall) -> bool:
-        """Record ``call``; True when this call should raise."""
-        with self._lock:
-            self.calls.append(call)
-            if self._failures_left > 0:
-                self._failures_left -= 1
-                return True
-            return False
-
-
-END_EVENTS = _EndEventLog()
-RECORD_END = "ScenarioRecordEnd"
-RAISE_END = "ScenarioRaiseEnd"
-END_FAILURE_TEXT = "scenario end event fails on purpose"
-
-
-class ScenarioRecordEnd(EndEventCode):
-    """Records its call and succeeds."""
-
-    type = RECORD_END
-
-    def execute(self, in_subprocess: bool, root_pipeline_id: str, current_pipeline_id: str) -> None:
-        END_EVENTS.record(EndCall(RECORD_END, in_subprocess, root_pipeline_id, current_pipeline_id))
-
-
-class ScenarioRaiseEnd(EndEventCode):
-    """Records its call and raises while ``END_EVENTS.reset(failures=n)`` has failures left."""
-
-    type = RAISE_END
-
-    def execute(self, in_subprocess: bool, root_pipeline_id: str, current_pipeline_id: str) -> None:
-        if END_EVENTS.record(EndCall(RAISE_END, in_subprocess, root_pipeline_id, current_pipeline_id)):
-            raise RuntimeError(END_FAILURE_TEXT)
-
-
-# -- a lazy variable that counts its computations ------------------------------------
-
-
-class _Ticks:
-    """How often ``scenario_tick`` was computed (to prove a value was frozen once)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.count = 0
-
-    def reset(self) -> None:
-        with self._lock:
-            self.count = 0
-
-    def next(self) -> int:
-        with self._lock:
-            self.count += 1
-            return self.count
-
-
-TICKS = _Ticks()
-TICK_CODE = "scenario_tick"
-
-
-class ScenarioTickVariable(LazyVariable):
-    """``"<value>-<n>"`` where n counts every computation: a time-like, changing value."""
-
-    code = TICK_CODE
-    name = "Scenario tick"
-
-    def get_value(self) -> Any:
-        return f"{self.value}-{TICKS.next()}"
 
 
 # -- running and asserting -----------------------------------------------------------

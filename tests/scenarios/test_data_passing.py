@@ -21,12 +21,11 @@ from bamboo_core.builder import (
     Var,
 )
 from bamboo_core.builder.flow.base import Element
+from tests.scenarios.components import TICK_CODE, TICKS
 from tests.scenarios.harness import FAILED, FINISHED, RUNNING, Harness
 from tests.scenarios.shapes import (
     LOOP1,
     ROOT,
-    TICK_CODE,
-    TICKS,
     act,
     chain,
     data,

@@ -27,16 +27,12 @@ from bamboo_core.builder.flow.base import Element
 from bamboo_core.engine import EngineConfig
 from bamboo_core.engine.config import GatewayStrategy
 from bamboo_core.errors import UnknownNodeTypeError
+from tests.scenarios.components import END_EVENTS, END_FAILURE_TEXT, RAISE_END, RECORD_END, EndCall
 from tests.scenarios.harness import FAILED, FINISHED, RUNNING, Harness
 from tests.scenarios.shapes import (
-    END_EVENTS,
-    END_FAILURE_TEXT,
     LOOP1,
     NO_BRANCH,
-    RAISE_END,
-    RECORD_END,
     ROOT,
-    EndCall,
     chain,
     configured_harness,
     data,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,9 +18,10 @@ from bamboo_core.builder import (
     ParallelGateway,
     Var,
 )
-from bamboo_core.component import OPERATOR_HOOKS, Component, DataObject, Service, StaticIntervalGenerator
+from bamboo_core.component import OPERATOR_HOOKS
 from bamboo_core.errors import ConnectionValidateError, ConvergeMatchError, InvalidTreeError
 from bamboo_core.examples.hooks import clear_records, records
+from tests.scenarios.components import clear_counts, counted
 from tests.scenarios.flows import (
     act,
     assert_all_finished,
@@ -38,75 +37,9 @@ from tests.scenarios.harness import FAILED, FINISHED, RUNNING, Harness
 EXECUTE_HOOKS = ["node_enter", "pre_execute", "execute", "post_execute"]
 SCHEDULE_HOOKS = ["pre_schedule", "schedule", "post_schedule"]
 
-# -- counting components (scenarios 78, 79) ----------------------------------------------
-
-_COUNTS: Counter[tuple[str, str]] = Counter()
-_COUNTS_LOCK = threading.Lock()
-
-
-def count(node_id: str, what: str) -> None:
-    with _COUNTS_LOCK:
-        _COUNTS[(node_id, what)] += 1
-
-
-def counted(node_id: str, what: str) -> int:
-    with _COUNTS_LOCK:
-        return _COUNTS[(node_id, what)]
-
-
 @pytest.fixture(autouse=True)
-def fresh_counts() -> Iterator[None]:
-    with _COUNTS_LOCK:
-        _COUNTS.clear()
-    yield
-
-
-class CountingPollService(Service):
-    """Like ``debug`` (poll, first schedule finishes) but counts every execute/schedule call per node."""
-
-    __need_schedule__ = True
-    interval = StaticIntervalGenerator(0)
-
-    def execute(self, data: DataObject, parent_data: DataObject) -> bool | None:
-        count(str(self.id), "execute")
-        return True
-
-    def schedule(self, data: DataObject, parent_data: DataObject, callback_data: Any = None) -> bool | None:
-        count(str(self.id), "schedule")
-        self.finish_schedule()
-        return True
-
-
-class CountingPollComponent(Component):
-    name = "Counting poll (scenario 78)"
-    code = "s78_counting_poll"
-    bound_service = CountingPollService
-
-
-class SlowCallbackService(Service):
-    """CALLBACK whose schedule takes a while, so two callbacks overlap; counts calls and completions."""
-
-    __need_schedule__ = True
-    __need_run_hook__ = True
-
-    def execute(self, data: DataObject, parent_data: DataObject) -> bool | None:
-        count(str(self.id), "execute")
-        return True
-
-    def schedule(self, data: DataObject, parent_data: DataObject, callback_data: Any = None) -> bool | None:
-        count(str(self.id), "schedule")
-        time.sleep(0.05)
-        return True
-
-    def node_finish(self, data: DataObject, parent_data: DataObject, callback_data: Any = None) -> bool:
-        count(str(self.id), "node_finish")
-        return True
-
-
-class SlowCallbackComponent(Component):
-    name = "Slow callback (scenario 79)"
-    code = "s79_slow_callback"
-    bound_service = SlowCallbackService
+def fresh_counts() -> None:
+    clear_counts()
 
 
 # -- hooks ----------------------------------------------------------------------------

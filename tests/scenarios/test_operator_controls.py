@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bamboo_core import api, end_events
+from bamboo_core import api
 from bamboo_core.builder import (
     ConditionalParallelGateway,
     ConvergeGateway,
@@ -18,6 +18,7 @@ from bamboo_core.builder import (
     NodeOutput,
 )
 from bamboo_core.errors import InvalidOperationError, StartPositionInvalidError
+from tests.scenarios.components import S48RaisingEnd
 from tests.scenarios.flows import (
     act,
     assert_all_finished,
@@ -38,15 +39,6 @@ from tests.scenarios.harness import FAILED, FINISHED, RUNNING, Harness
 
 LOOP1 = {"_loop": 1, "_inner_loop": 1}
 NEVER = "True == False"
-
-
-class S48RaisingEnd(end_events.ExecutableEndEvent):
-    """A registered end event type whose code always raises (scenario 48)."""
-
-    type = "S48RaisingEnd"
-
-    def execute(self, in_subprocess: bool, root_pipeline_id: str, current_pipeline_id: str) -> None:
-        raise RuntimeError("S48RaisingEnd fails on purpose")
 
 
 def refused(result: api.EngineAPIResult, exc_type: type[BaseException] = InvalidOperationError) -> None:

@@ -18,6 +18,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from bamboo_core.clock import clock_from_env
 from bamboo_core.component.discovery import load_components
 from bamboo_gateway.config import Settings
 from bamboo_gateway.servicer import WorkflowServicer
@@ -63,7 +64,8 @@ def build_server(settings: Settings, *, serving: bool = True) -> Gateway:
     ]
     store_channel = grpc.insecure_channel(settings.state_store, options=options[:2])
     events = EventSource(settings.nats_url) if settings.nats_url else None
-    servicer = WorkflowServicer(RemoteStore(store_channel, timeout=settings.store_timeout), events=events)
+    servicer = WorkflowServicer(RemoteStore(store_channel, timeout=settings.store_timeout), events=events,
+                                clock=clock_from_env())
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="gateway-rpc")
     server = grpc.server(executor, options=options)
     workflow_pb2_grpc.add_WorkflowServicer_to_server(servicer, server)

@@ -10,6 +10,7 @@ items (bounded by ``grace_seconds``), drain NATS, close the channel.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sys
@@ -19,7 +20,9 @@ from collections.abc import Callable
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from bamboo_core.clock import clock_from_env
 from bamboo_core.component import load_components
+from bamboo_core.engine import Engine
 from bamboo_core.examples import register_examples
 from bamboo_executor.config import ConfigError, WorkerSettings
 from bamboo_executor.worker import Worker
@@ -78,6 +81,7 @@ class WorkerApp:
         try:
             if await _channel_ready(channel, self._stop, self.settings.state_store):
                 self.worker = Worker(self.settings, RemoteStore(channel),
+                                     engine_for=functools.partial(Engine, clock=clock_from_env()),
                                      on_ready=lambda: self._serving(health_servicer))
                 await self.worker.run(self._stop)
         finally:

@@ -16,6 +16,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import grpc
@@ -24,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bamboo_core.clock import clock_from_env
 from bamboo_proto.v1 import state_store_pb2, state_store_pb2_grpc
 from bamboo_state_store.config import Settings
 from bamboo_state_store.servicer import StateStoreServicer, StoreBackend
@@ -32,6 +34,7 @@ from bamboo_state_store.sql_store import SqlStore
 logger = logging.getLogger(__name__)
 
 SERVICE_NAME: str = state_store_pb2.DESCRIPTOR.services_by_name["StateStore"].full_name  # "bamboo.v1.StateStore"
+CACHES_DROPPED = "dropped cached models and id lookups"
 
 
 class _Startable(Protocol):
@@ -80,7 +83,11 @@ def _host_for_bind(host: str) -> str:
 
 
 def serve(settings: Settings, *, stop: threading.Event | None = None) -> None:
-    """Run the state-store until ``stop`` is set or the process gets SIGTERM/SIGINT."""
+    """Run the state-store until ``stop`` is set or the process gets SIGTERM/SIGINT.
+
+    SIGHUP makes it forget what it cached (models, which pipeline an id belongs to):
+    send it after the database was restored from a backup or emptied under it.
+    """
     stop = stop or threading.Event()
     _install_signal_handlers(stop)
     _create_sqlite_directory(settings.db_url)
@@ -90,6 +97,7 @@ def serve(settings: Settings, *, stop: threading.Event | None = None) -> None:
             logger.info("stopped before the database was reachable")
             return
         stack.callback(store.close)
+        _on_sighup(store.clear_caches)
         health_servicer = health.HealthServicer()
         server, port = build_server(settings, store, health_servicer=health_servicer)
         for component in _background_components(settings, store):
@@ -136,7 +144,7 @@ def _background_components(settings: Settings, store: SqlStore) -> list[_Startab
 
     relay = OutboxRelay(store, settings.nats_url)
     # Fired timers are outbox rows no commit announced: wake the relay for them too.
-    return [relay, TimerPump(store, on_fired=lambda _count: relay.wake())]
+    return [relay, TimerPump(store, on_fired=lambda _count: relay.wake(), clock=clock_from_env().now)]
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:
@@ -150,6 +158,17 @@ def _install_signal_handlers(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+
+
+def _on_sighup(clear_caches: Callable[[], None]) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def clear(_signum: int, _frame: object) -> None:
+        clear_caches()
+        logger.info("received SIGHUP: %s", CACHES_DROPPED)
+
+    signal.signal(signal.SIGHUP, clear)
 
 
 def _create_sqlite_directory(db_url: str) -> None:

@@ -1,40 +1,36 @@
 """Hook-enabled test components (SPEC §8 scenarios 74-77).
 
 Each records, in order, every hook the engine dispatches to it plus ``execute`` /
-``schedule`` markers into :data:`HOOK_RECORDS`, keyed by node id, so a test can
-compare the exact sequence. Workers may run nodes on several threads, hence the lock.
+``schedule`` markers into the examples' ledger (``ledger.py``), keyed by node id, so
+a test can compare the exact sequence, also when the nodes ran in a cluster's workers.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from bamboo_core.component import Component, DataObject, HookType, Service, StaticIntervalGenerator
 from bamboo_core.examples.components import CallbackService, DebugService, MultiCallbackService
+from bamboo_core.examples.ledger import ledger
 
-HOOK_RECORDS: dict[str, list[str]] = {}
-_LOCK = threading.Lock()
+_KEY = "hooks:"
 
 
 def record(node_id: str, name: str) -> None:
-    with _LOCK:
-        HOOK_RECORDS.setdefault(node_id, []).append(name)
+    ledger().append(_KEY + node_id, name)
 
 
 def records(node_id: str) -> list[str]:
-    """A copy of what was recorded for ``node_id`` (empty if nothing)."""
-    with _LOCK:
-        return list(HOOK_RECORDS.get(node_id, ()))
+    """What was recorded for ``node_id``, in order (empty if nothing)."""
+    return ledger().entries(_KEY + node_id)
 
 
 def clear_records(node_id: str | None = None) -> None:
-    with _LOCK:
-        if node_id is None:
-            HOOK_RECORDS.clear()
-        else:
-            HOOK_RECORDS.pop(node_id, None)
+    if node_id is None:
+        ledger().clear_all(_KEY)
+    else:
+        ledger().clear(_KEY + node_id)
 
 
 class HookRecorder(Service):

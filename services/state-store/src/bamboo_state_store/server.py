@@ -14,9 +14,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from collections.abc import Callable
 from typing import Any, Protocol
 
 import grpc

@@ -44,15 +44,25 @@ def bamboo_up(tmp_path: Path) -> Iterator[Up]:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
     assert proc.stdout is not None
     output = LineReader(proc.stdout)
+    pids: list[int] = []
     try:
         ready = output.wait_for("cluster ready on ", timeout=30)
         target = ready.split()[3]
         pids = [int(m.group(1)) for line in output.lines if (m := re.search(r"\(pid (\d+),", line))]
         yield Up(proc, output, target, pids)
     finally:
+        # A graceful stop first: the children run in their own process group, so killing
+        # only ``bamboo up`` would leave them running after the test.
         if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        for pid in pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
         output.rest()
         proc.stdout.close()
 

@@ -105,6 +105,17 @@ def test_a_line_and_a_wide_parallel_flow_finish(state_store: StateStoreInProcess
     assert workers.executor.worker is not None and workers.executor.worker.counts[Outcome.TERM] == 0
 
 
+def test_a_model_over_grpcs_default_4_mb_reaches_the_executor(
+        state_store: StateStoreInProcess, workers: Workers) -> None:
+    """A big pipeline's model is one GetModel message: the executor's channel must take
+    what the state-store sends (16 MiB), not gRPC's default 4 MiB."""
+    engine = state_store.engine()
+    p = prefix()
+    root = run_pipeline(engine, line(p, act(f"{p}A", blob="x" * 5_000_000)))
+    wait_finished(engine.store, [root], timeout=15.0)  # type: ignore[arg-type]
+    assert_each_step_once(state_store, root)
+
+
 def test_a_callback_goes_through_the_outbox_to_the_scheduler(
         state_store: StateStoreInProcess, workers: Workers) -> None:
     engine = state_store.engine()

@@ -51,11 +51,12 @@ def history(node_id: str, loop: int = 1, **fields: Any) -> History:
 
 
 def decoded(store: SqlStore) -> list[tuple[str, Any]]:
-    """The pending outbox as (subject, domain record)."""
+    """The pending outbox as (subject, work item) or (subject, [one commit's events])."""
     result: list[tuple[str, Any]] = []
     for row in store.pending_outbox(1000):
         if row.subject.startswith("bamboo.events."):
-            result.append((row.subject, event_from_pb(records_pb2.Event.FromString(row.payload))))
+            batch = records_pb2.EventBatch.FromString(row.payload)
+            result.append((row.subject, [event_from_pb(event) for event in batch.events]))
         else:
             result.append((row.subject, work_item_from_pb(records_pb2.WorkItem.FromString(row.payload))))
     return result

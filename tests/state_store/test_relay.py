@@ -85,10 +85,9 @@ def parse_work(data: bytes) -> Any:
     return work_item_from_pb(message)
 
 
-def parse_event(data: bytes) -> Any:
-    message = records_pb2.Event()
-    message.ParseFromString(data)
-    return event_from_pb(message)
+def parse_events(data: bytes) -> list[Any]:
+    """The events of one published message: one commit's ``EventBatch``."""
+    return [event_from_pb(event) for event in records_pb2.EventBatch.FromString(data).events]
 
 
 # -- streams ----------------------------------------------------------------------------------
@@ -159,11 +158,11 @@ def test_commit_reaches_the_right_subjects_and_empties_the_outbox(
         item = parse_work(work[0].data)
         assert isinstance(item, ExecuteItem) and item.root_id == root_id and item.process_version == 1
         assert work[0].msg_id is not None and work[0].msg_id.startswith(f"{store.store_id}:")
-        events = fetch_all(nats_server.url, STREAM_EVENTS, "bamboo.events.>", expect=2)
-        assert [parse_event(e.data).kind for e in events] == [EventKind.POST_SET_STATE,
-                                                              EventKind.POST_PREPARE_RUN_PIPELINE]
-        assert {e.subject for e in events} == {events_subject(root_id)}
-        assert relay.published == 3
+        events = fetch_all(nats_server.url, STREAM_EVENTS, "bamboo.events.>", expect=1)  # one per commit
+        assert [e.kind for e in parse_events(events[0].data)] == [EventKind.POST_SET_STATE,
+                                                                  EventKind.POST_PREPARE_RUN_PIPELINE]
+        assert [e.subject for e in events] == [events_subject(root_id)]
+        assert relay.published == 2
     finally:
         store.close()
 
@@ -188,7 +187,7 @@ def test_rows_wait_while_nats_is_down_and_go_out_once_it_is_up(
         relay = relay_factory(sqlite_store, server.url)
         root_id = start_pipeline(sqlite_store)
         time.sleep(0.3)
-        assert len(sqlite_store.pending_outbox(10)) == 3 and relay.published == 0
+        assert len(sqlite_store.pending_outbox(10)) == 2 and relay.published == 0
         server.start()
         wait_until(lambda: outbox_empty(sqlite_store))
         work = fetch_all(server.url, STREAM_WORK, "bamboo.work.>", expect=1)
@@ -197,7 +196,7 @@ def test_rows_wait_while_nats_is_down_and_go_out_once_it_is_up(
         server.stop()
         second = start_pipeline(sqlite_store)
         time.sleep(0.3)
-        assert len(sqlite_store.pending_outbox(10)) == 3
+        assert len(sqlite_store.pending_outbox(10)) == 2
         server.start()
         wait_until(lambda: outbox_empty(sqlite_store))
         work = fetch_all(server.url, STREAM_WORK, "bamboo.work.>", expect=1)
@@ -210,13 +209,14 @@ def test_republished_rows_are_deduplicated(
         sqlite_store: SqlStore, nats_server: NatsServer, relay_factory: RelayFactory) -> None:
     """A relay that crashed after the PubAck but before the delete republishes: still one copy."""
     root_id = start_pipeline(sqlite_store)
-    assert publish_pending_like_relay(nats_server.url, sqlite_store) == 3
-    assert publish_pending_like_relay(nats_server.url, sqlite_store) == 3
+    assert publish_pending_like_relay(nats_server.url, sqlite_store) == 2
+    assert publish_pending_like_relay(nats_server.url, sqlite_store) == 2
     relay_factory(sqlite_store, nats_server.url)
     wait_until(lambda: outbox_empty(sqlite_store))
     work = fetch_all(nats_server.url, STREAM_WORK, "bamboo.work.>", expect=1)
     assert [parse_work(w.data).root_id for w in work] == [root_id]
-    assert len(fetch_all(nats_server.url, STREAM_EVENTS, events_subject(root_id), expect=2)) == 2
+    events = fetch_all(nats_server.url, STREAM_EVENTS, events_subject(root_id), expect=1)
+    assert len(events) == 1 and len(parse_events(events[0].data)) == 2
 
 
 def test_stop_publishes_what_is_pending(sqlite_store: SqlStore, nats_server: NatsServer) -> None:
@@ -238,18 +238,18 @@ def test_stop_returns_promptly_when_nats_never_came_up(sqlite_store: SqlStore, t
     began = time.monotonic()
     relay.stop(timeout=5.0)
     assert time.monotonic() - began < 2.0
-    assert len(sqlite_store.pending_outbox(10)) == 3  # nothing lost: the next relay sends them
+    assert len(sqlite_store.pending_outbox(10)) == 2  # nothing lost: the next relay sends them
 
 
 def test_large_backlog_is_published_in_batches(
         sqlite_store: SqlStore, nats_server: NatsServer, relay_factory: RelayFactory) -> None:
-    for _ in range(150):  # 450 rows, sent 100 at a time
+    for _ in range(150):  # 300 rows, sent 100 at a time
         start_pipeline(sqlite_store)
     relay = relay_factory(sqlite_store, nats_server.url, batch=100)
     wait_until(lambda: outbox_empty(sqlite_store))
-    assert relay.published == 450
+    assert relay.published == 300
     assert stream_message_count(nats_server.url, STREAM_WORK) == 150
-    assert stream_message_count(nats_server.url, STREAM_EVENTS) == 300
+    assert stream_message_count(nats_server.url, STREAM_EVENTS) == 150
 
 
 def test_a_row_nats_refuses_is_held_back_without_blocking_the_others(
@@ -260,9 +260,9 @@ def test_a_row_nats_refuses_is_held_back_without_blocking_the_others(
     huge = Event(EventKind.NODE_FINISH, root_id, root_id, {"blob": "x" * 1_100_000}, time.time())
     sqlite_store.commit(Commit(root_id=root_id, events=[huge]))
     relay = relay_factory(sqlite_store, nats_server.url)
-    wait_until(lambda: relay.published == 3)
+    wait_until(lambda: relay.published == 2)
     later = start_pipeline(sqlite_store)
-    wait_until(lambda: relay.published == 6)
+    wait_until(lambda: relay.published == 4)
     work = fetch_all(nats_server.url, STREAM_WORK, "bamboo.work.>", expect=2)
     assert sorted(parse_work(w.data).root_id for w in work) == sorted([root_id, later])
     pending = sqlite_store.pending_outbox(10)

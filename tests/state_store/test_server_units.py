@@ -21,7 +21,7 @@ from bamboo_core.errors import (
 from bamboo_core.ports import Commit
 from bamboo_state_store.config import ConfigError, Settings
 from bamboo_state_store.errors import status_for
-from bamboo_state_store.servicer import GroupCommitter
+from bamboo_state_store.group_commit import GroupCommitter
 
 # -- settings -------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ def test_a_commit_writes_its_work_and_events_to_the_outbox(sql_store: SqlStore) 
     event = Event(EventKind.NODE_FINISH, "R", "n", {"k": "v"}, 12.5)
     sql_store.commit(Commit("R", work=[execute, poll], events=[event]))
     assert decoded(sql_store) == [("bamboo.work.execute", execute), ("bamboo.work.schedule", poll),
-                                  ("bamboo.events.R", event)]
+                                  ("bamboo.events.R", [event])]
     ids = [row.id for row in sql_store.pending_outbox(10)]
     assert ids == sorted(ids) and [row.id for row in sql_store.pending_outbox(2)] == ids[:2]
 

@@ -281,3 +281,9 @@ class Event(_message.Message):
     data_json: str
     time: float
     def __init__(self, kind: _Optional[str] = ..., root_id: _Optional[str] = ..., node_id: _Optional[str] = ..., data_json: _Optional[str] = ..., time: _Optional[float] = ...) -> None: ...
+
+class EventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[Event]
+    def __init__(self, events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...

@@ -150,9 +150,9 @@ def watch_events(subscription: Subscription, root_id: str, context: grpc.Service
                 payload = subscription.messages.get(timeout=POLL_SECONDS)
             except queue.Empty:
                 continue
-            event = pb.Event.FromString(payload)
-            yield event
-            if ends_watch(event, root_id):
-                return
+            for event in pb.EventBatch.FromString(payload).events:  # one commit's events
+                yield event
+                if ends_watch(event, root_id):
+                    return
     finally:
         subscription.close()

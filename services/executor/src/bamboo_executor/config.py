@@ -24,6 +24,9 @@ For the executor:
 ``EXECUTOR_POISON_AFTER``
     Deliveries after which an item that keeps failing with a non-transient error is
     terminated (and logged) rather than retried for ever. Default ``10``.
+``EXECUTOR_MAX_MESSAGE_MB``
+    Largest gRPC message to and from the state-store, in MiB. Default ``16``, like the
+    state-store's: a big pipeline's model arrives in one message.
 
 An invalid value raises ``ConfigError`` naming the variable.
 """
@@ -54,6 +57,7 @@ class WorkerSettings:
     ack_wait: float = 30.0
     grace_seconds: float = 10.0
     poison_after: int = 10
+    max_message_mb: int = 16
     fetch_timeout: float = 1.0  # bounds how long a stop request waits for the current fetch
 
 
@@ -76,6 +80,7 @@ def settings_from_env(prefix: str, defaults: WorkerSettings,
         ack_wait=read.number("ACK_WAIT", defaults.ack_wait, low=1.0, high=3600.0),
         grace_seconds=read.number("GRACE_SECONDS", defaults.grace_seconds, low=0.0, high=3600.0),
         poison_after=read.integer("POISON_AFTER", defaults.poison_after, low=1, high=1_000_000),
+        max_message_mb=read.integer("MAX_MESSAGE_MB", defaults.max_message_mb, low=1, high=1024),
     )
 
 

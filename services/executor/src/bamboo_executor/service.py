@@ -77,10 +77,12 @@ class WorkerApp:
                 self._loop.add_signal_handler(signum, self._on_signal, signum)
         health_servicer = health.HealthServicer()
         server = self._health_server(health_servicer)
-        channel = grpc.insecure_channel(self.settings.state_store)
+        limit = self.settings.max_message_mb * 1024 * 1024
+        channel = grpc.insecure_channel(self.settings.state_store, options=[
+            ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)])
         try:
             if await _channel_ready(channel, self._stop, self.settings.state_store):
-                self.worker = Worker(self.settings, RemoteStore(channel),
+                self.worker = Worker(self.settings, RemoteStore(channel, group_commits=True),
                                      engine_for=functools.partial(Engine, clock=clock_from_env()),
                                      on_ready=lambda: self._serving(health_servicer))
                 await self.worker.run(self._stop)

@@ -33,6 +33,7 @@ from bamboo_core.records import ContextValue, ExecutionData, History, NodeState,
 from bamboo_proto.v1 import state_store_pb2 as spb
 from bamboo_proto.v1 import state_store_pb2_grpc
 from bamboo_state_store import codec
+from bamboo_state_store.group_commit import GroupCommitter
 
 _Response = TypeVar("_Response")
 
@@ -71,11 +72,18 @@ _CODES_BY_VALUE = {code.value[0]: code for code in grpc.StatusCode}
 
 
 class RemoteStore:
-    """A ``StateStore`` whose state lives in a state-store service."""
+    """A ``StateStore`` whose state lives in a state-store service.
 
-    def __init__(self, channel: grpc.Channel, *, timeout: float = 10.0) -> None:
+    With ``group_commits``, commits made by several threads at the same moment travel
+    together in one ``CommitMany`` call (``group_commit.GroupCommitter``): a worker
+    running many steps at once pays one round trip for them instead of one each. A
+    lone commit still goes at once, so nothing waits for company.
+    """
+
+    def __init__(self, channel: grpc.Channel, *, timeout: float = 10.0, group_commits: bool = False) -> None:
         self._stub = state_store_pb2_grpc.StateStoreStub(channel)  # type: ignore[no-untyped-call]
         self._timeout = timeout
+        self._group = GroupCommitter(self.commit_many) if group_commits else None
         self._models: OrderedDict[str, PipelineModel] = OrderedDict()
         self._models_lock = threading.Lock()
 
@@ -97,7 +105,10 @@ class RemoteStore:
         self._remember(model)
 
     def commit(self, commit: Commit) -> None:
-        self._call(self._stub.Commit, spb.CommitRequest(commit=codec.commit_to_pb(commit)))
+        if self._group is not None:
+            self._group.commit(commit)
+        else:
+            self._call(self._stub.Commit, spb.CommitRequest(commit=codec.commit_to_pb(commit)))
 
     def commit_many(self, commits: Sequence[Commit]) -> list[EngineError | None]:
         """Commit several steps in one call and one transaction; one outcome per commit

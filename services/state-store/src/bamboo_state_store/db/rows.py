@@ -8,6 +8,7 @@ records (positionally: NamedTuples share the column order).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from bamboo_core.records import (
     WorkItem,
 )
 from bamboo_core.states import State
+from bamboo_proto.v1 import records_pb2 as pb
 from bamboo_state_store.codec import event_to_pb, to_json, work_item_to_pb
 
 Row = tuple[Any, ...]
@@ -94,8 +96,10 @@ def work_message(item: WorkItem) -> tuple[str, bytes]:
     return subject, work_item_to_pb(item).SerializeToString()
 
 
-def event_message(event: Event) -> tuple[str, bytes]:
-    return EVENTS_SUBJECT_PREFIX + event.root_id, event_to_pb(event).SerializeToString()
+def event_messages(events: Sequence[Event]) -> list[tuple[str, bytes]]:
+    """A commit's events as one ``EventBatch`` message per pipeline (in practice: one)."""
+    return [(EVENTS_SUBJECT_PREFIX + root_id, pb.EventBatch(events=[event_to_pb(e) for e in group]).SerializeToString())
+            for root_id, group in itertools.groupby(events, key=lambda event: event.root_id)]
 
 
 @dataclass(slots=True)
@@ -140,7 +144,7 @@ def encode_commit(commit: Commit) -> CommitRows:
     ]  # fmt: skip
     rows.histories = [history_row(h) for h in commit.histories]
     rows.timers = [(due, *work_message(item)) for due, item in commit.timers]
-    rows.outbox = [work_message(item) for item in commit.work] + [event_message(e) for e in commit.events]
+    rows.outbox = [work_message(item) for item in commit.work] + event_messages(commit.events)
     return rows
 
 

@@ -4,7 +4,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench protos lint venv clean
+.PHONY: demo test bench bench-compare protos lint venv clean
 
 PACKAGES := -e libs/engine-core -e protos -e services/state-store -e services/executor -e services/scheduler -e services/api-gateway -e libs/sdk
 
@@ -29,8 +29,13 @@ lint: $(STAMP)
 protos: $(STAMP)
 	$(VPY) scripts/gen_protos.py
 
+# The cluster on PostgreSQL (127.0.0.1:5432) and embedded mode, e.g. BENCH_ARGS="--executors 2 --schedulers 2".
 bench: $(STAMP)
-	$(VPY) bench/embedded.py
+	$(VPY) bench/cluster.py $(BENCH_ARGS)
+
+# bamboo-pipeline (../shared/anchors/bamboo-pipeline-bench, RabbitMQ + MariaDB) then Bamboo, same cases.
+bench-compare: $(STAMP)
+	$(VPY) bench/side_by_side.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)

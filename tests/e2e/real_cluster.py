@@ -59,6 +59,7 @@ class RealCluster:
     executors: int = 1
     schedulers: int = 1
     worker_env: Mapping[str, str] = field(default_factory=lambda: dict(WORKER_ENV))
+    env: Mapping[str, str] = field(default_factory=dict)  # for every service, e.g. shared engine settings
     nats: NatsServer | None = None
     state_store: ServiceProcess | None = None
     workers: list[ServiceProcess] = field(default_factory=list)
@@ -83,7 +84,7 @@ class RealCluster:
         """What every service gets besides its own settings (see the module docstring)."""
         python_path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))
         return {COMPONENTS_ENV: SCENARIO_COMPONENTS, "PYTHONPATH": python_path,
-                LEDGER_ENV: str(self.ledger_path), SKEW_FILE_ENV: str(self.clock.path)}
+                LEDGER_ENV: str(self.ledger_path), SKEW_FILE_ENV: str(self.clock.path), **self.env}
 
     def start(self) -> RealCluster:
         self.nats = NatsServer(self.work_dir / "nats")

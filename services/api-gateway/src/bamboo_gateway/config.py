@@ -28,7 +28,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bamboo_state_store.config import ConfigError  # one error type for every service's settings
+from bamboo_core.engine.config import EngineConfig
+from bamboo_state_store.config import ConfigError, engine_settings  # shared by every service
 
 PREFIX = "GATEWAY_"
 
@@ -43,6 +44,7 @@ class Settings:
     grace_seconds: float = 5.0
     max_message_mb: int = 16
     store_timeout: float = 10.0
+    engine: EngineConfig = EngineConfig()
 
     @property
     def max_message_bytes(self) -> int:
@@ -62,6 +64,7 @@ class Settings:
             grace_seconds=r.number("GRACE_SECONDS", d.grace_seconds, low=0.0, high=3600.0),
             max_message_mb=int(r.number("MAX_MESSAGE_MB", d.max_message_mb, low=1, high=1024, integral=True)),
             store_timeout=r.number("STORE_TIMEOUT", d.store_timeout, low=0.1, high=3600.0),
+            engine=engine_settings(environ),
         )
 
 

@@ -65,7 +65,7 @@ def build_server(settings: Settings, *, serving: bool = True) -> Gateway:
     store_channel = grpc.insecure_channel(settings.state_store, options=options[:2])
     events = EventSource(settings.nats_url) if settings.nats_url else None
     servicer = WorkflowServicer(RemoteStore(store_channel, timeout=settings.store_timeout), events=events,
-                                clock=clock_from_env())
+                                clock=clock_from_env(), config=settings.engine)
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="gateway-rpc")
     server = grpc.server(executor, options=options)
     workflow_pb2_grpc.add_WorkflowServicer_to_server(servicer, server)

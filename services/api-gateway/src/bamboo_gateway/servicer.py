@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 
 from bamboo_core.clock import Clock
-from bamboo_core.engine import Engine, queries
+from bamboo_core.engine import Engine, EngineConfig, queries
 from bamboo_core.engine import node_operations as node_ops
 from bamboo_core.engine import pipeline_operations as pipeline_ops
 from bamboo_core.errors import NotFoundError
@@ -51,14 +51,16 @@ def json_value(text: str, field: str) -> Any:
 
 class WorkflowServicer(workflow_pb2_grpc.WorkflowServicer):
     def __init__(self, store: RemoteStore, *, events: EventSource | None = None,
-                 clock: Clock | None = None, components: Any = None) -> None:
+                 clock: Clock | None = None, components: Any = None, config: EngineConfig | None = None) -> None:
         self._store = store
         self._events = events
         self._clock = clock
         self._components = components
+        self._config = config
 
     def _engine(self) -> Engine:
-        return Engine(self._store, components=self._components, clock=self._clock, emit_events=True)
+        return Engine(self._store, components=self._components, clock=self._clock, config=self._config,
+                      emit_events=True)
 
     # -- control ----------------------------------------------------------------------
 

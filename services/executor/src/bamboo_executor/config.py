@@ -28,6 +28,10 @@ For the executor:
     Largest gRPC message to and from the state-store, in MiB. Default ``16``, like the
     state-store's: a big pipeline's model arrives in one message.
 
+The engine settings every service must share are read without a prefix
+(``bamboo_core.engine.config.engine_config_from_env``): ``BAMBOO_EXCLUSIVE_GATEWAY_STRATEGY``,
+``BAMBOO_NODE_RERUN_LIMIT``, ``BAMBOO_RERUN_INDEX_OFFSET``.
+
 An invalid value raises ``ConfigError`` naming the variable.
 """
 
@@ -37,7 +41,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from bamboo_state_store.config import ConfigError  # one error type for every service's settings
+from bamboo_core.engine.config import EngineConfig
+from bamboo_state_store.config import ConfigError, engine_settings  # shared by every service
 from bamboo_state_store.nats_setup import SUBJECT_EXECUTE
 
 
@@ -58,6 +63,7 @@ class WorkerSettings:
     grace_seconds: float = 10.0
     poison_after: int = 10
     max_message_mb: int = 16
+    engine: EngineConfig = EngineConfig()
     fetch_timeout: float = 1.0  # bounds how long a stop request waits for the current fetch
 
 
@@ -81,7 +87,9 @@ def settings_from_env(prefix: str, defaults: WorkerSettings,
         grace_seconds=read.number("GRACE_SECONDS", defaults.grace_seconds, low=0.0, high=3600.0),
         poison_after=read.integer("POISON_AFTER", defaults.poison_after, low=1, high=1_000_000),
         max_message_mb=read.integer("MAX_MESSAGE_MB", defaults.max_message_mb, low=1, high=1024),
+        engine=engine_settings(environ),
     )
+
 
 
 def from_env(environ: Mapping[str, str] = os.environ) -> WorkerSettings:

@@ -83,7 +83,8 @@ class WorkerApp:
         try:
             if await _channel_ready(channel, self._stop, self.settings.state_store):
                 self.worker = Worker(self.settings, RemoteStore(channel, group_commits=True),
-                                     engine_for=functools.partial(Engine, clock=clock_from_env()),
+                                     engine_for=functools.partial(Engine, clock=clock_from_env(),
+                                                                  config=self.settings.engine),
                                      on_ready=lambda: self._serving(health_servicer))
                 await self.worker.run(self._stop)
         finally:

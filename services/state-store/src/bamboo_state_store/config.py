@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bamboo_core.engine.config import EngineConfig, engine_config_from_env
+
 PREFIX = "STATE_STORE_"
 DEFAULT_DB_PATH = os.path.join(".", "data", "bamboo.db")
 
@@ -57,6 +59,16 @@ class ConfigError(ValueError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"{key}: {message}")
         self.key = key
+
+
+def engine_settings(environ: Mapping[str, str] = os.environ) -> EngineConfig:
+    """The engine settings every service shares (``BAMBOO_EXCLUSIVE_GATEWAY_STRATEGY`` …);
+    a bad value is a ``ConfigError`` like any other setting."""
+    try:
+        return engine_config_from_env(environ)
+    except ValueError as exc:  # "<VARIABLE>: <what is wrong>"
+        key, _, message = str(exc).partition(": ")
+        raise ConfigError(key, message) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from bamboo_proto.v1 import records_pb2 as bamboo__proto_dot_v1_dot_records__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!bamboo_proto/v1/state_store.proto\x12\tbamboo.v1\x1a\x1d\x62\x61mboo_proto/v1/records.proto\"h\n\x05Guard\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.bamboo.v1.GuardKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\x11\n\x07version\x18\x03 \x01(\tH\x00\x12\x10\n\x06number\x18\x04 \x01(\x03H\x00\x42\n\n\x08\x65xpected\"\xed\x06\n\x06\x43ommit\x12\x0f\n\x07root_id\x18\x01 \x01(\t\x12 \n\x06guards\x18\x02 \x03(\x0b\x32\x10.bamboo.v1.Guard\x12$\n\x06states\x18\x03 \x03(\x0b\x32\x14.bamboo.v1.NodeState\x12%\n\tprocesses\x18\x04 \x03(\x0b\x32\x12.bamboo.v1.Process\x12\x15\n\rjoin_arrivals\x18\x05 \x03(\t\x12&\n\tschedules\x18\x06 \x03(\x0b\x32\x13.bamboo.v1.Schedule\x12<\n\x0e\x65xecution_data\x18\x07 \x03(\x0b\x32$.bamboo.v1.Commit.ExecutionDataEntry\x12K\n\x16\x65xecution_outputs_json\x18\x08 \x03(\x0b\x32+.bamboo.v1.Commit.ExecutionOutputsJsonEntry\x12\x36\n\x0bnode_inputs\x18\t \x03(\x0b\x32!.bamboo.v1.Commit.NodeInputsEntry\x12\x31\n\x08\x63ontexts\x18\n \x03(\x0b\x32\x1f.bamboo.v1.Commit.ContextsEntry\x12%\n\thistories\x18\x0b \x03(\x0b\x32\x12.bamboo.v1.History\x12!\n\x04work\x18\x0c \x03(\x0b\x32\x13.bamboo.v1.WorkItem\x12 \n\x06timers\x18\r \x03(\x0b\x32\x10.bamboo.v1.Timer\x12 \n\x06\x65vents\x18\x0e \x03(\x0b\x32\x10.bamboo.v1.Event\x1aN\n\x12\x45xecutionDataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\'\n\x05value\x18\x02 \x01(\x0b\x32\x18.bamboo.v1.ExecutionData:\x02\x38\x01\x1a;\n\x19\x45xecutionOutputsJsonEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1aH\n\x0fNodeInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.bamboo.v1.NodeInputs:\x02\x38\x01\x1aI\n\rContextsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\'\n\x05value\x18\x02 \x01(\x0b\x32\x18.bamboo.v1.ContextValues:\x02\x38\x01\"\xda\x04\n\x0cStepSnapshot\x12#\n\x07process\x18\x01 \x01(\x0b\x32\x12.bamboo.v1.Process\x12\x44\n\x0fpipeline_states\x18\x02 \x03(\x0b\x32+.bamboo.v1.StepSnapshot.PipelineStatesEntry\x12(\n\x05state\x18\x03 \x01(\x0b\x32\x14.bamboo.v1.NodeStateH\x00\x88\x01\x01\x12\x35\n\x0e\x65xecution_data\x18\x04 \x01(\x0b\x32\x18.bamboo.v1.ExecutionDataH\x01\x88\x01\x01\x12/\n\x0bnode_inputs\x18\x05 \x01(\x0b\x32\x15.bamboo.v1.NodeInputsH\x02\x88\x01\x01\x12\x37\n\x08\x63ontexts\x18\x06 \x03(\x0b\x32%.bamboo.v1.StepSnapshot.ContextsEntry\x12\x16\n\x0eroot_data_json\x18\x07 \x01(\t\x12*\n\x08schedule\x18\x08 \x01(\x0b\x32\x13.bamboo.v1.ScheduleH\x03\x88\x01\x01\x1aK\n\x13PipelineStatesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12#\n\x05value\x18\x02 \x01(\x0b\x32\x14.bamboo.v1.NodeState:\x02\x38\x01\x1aI\n\rContextsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\'\n\x05value\x18\x02 \x01(\x0b\x32\x18.bamboo.v1.ContextValues:\x02\x38\x01\x42\x08\n\x06_stateB\x11\n\x0f_execution_dataB\x0e\n\x0c_node_inputsB\x0b\n\t_schedule\"e\n\x15\x43reatePipelineRequest\x12\x11\n\ttree_json\x18\x01 \x01(\t\x12\x16\n\x0eroot_data_json\x18\x02 \x01(\t\x12!\n\x06\x63ommit\x18\x03 \x01(\x0b\x32\x11.bamboo.v1.Commit\"\x18\n\x16\x43reatePipelineResponse\"\"\n\x0fGetModelRequest\x12\x0f\n\x07root_id\x18\x01 \x01(\t\"%\n\x10GetModelResponse\x12\x11\n\ttree_json\x18\x01 \x01(\t\" \n\rRootOfRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\"2\n\x0eRootOfResponse\x12\x14\n\x07root_id\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\n\n\x08_root_id\"K\n\x0fLoadStepRequest\x12\x12\n\nprocess_id\x18\x01 \x01(\t\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12\x13\n\x0bschedule_id\x18\x03 \x01(\t\"O\n\x10LoadStepResponse\x12.\n\x08snapshot\x18\x01 \x01(\x0b\x32\x17.bamboo.v1.StepSnapshotH\x00\x88\x01\x01\x42\x0b\n\t_snapshot\"2\n\rCommitRequest\x12!\n\x06\x63ommit\x18\x01 \x01(\x0b\x32\x11.bamboo.v1.Commit\"\x10\n\x0e\x43ommitResponse\"7\n\x11\x43ommitManyRequest\x12\"\n\x07\x63ommits\x18\x01 \x03(\x0b\x32\x11.bamboo.v1.Commit\":\n\rCommitOutcome\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0c\n\x04\x63ode\x18\x02 \x01(\x05\x12\x0f\n\x07message\x18\x03 \x01(\t\"@\n\x12\x43ommitManyResponse\x12*\n\x08outcomes\x18\x01 \x03(\x0b\x32\x18.bamboo.v1.CommitOutcome\"\x1e\n\x0bNodeRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\"\x1e\n\x0bRootRequest\x12\x0f\n\x07root_id\x18\x01 \x01(\t\" \n\x0cScopeRequest\x12\x10\n\x08scope_id\x18\x01 \x01(\t\"F\n\x10GetStateResponse\x12(\n\x05state\x18\x01 \x01(\x0b\x32\x14.bamboo.v1.NodeStateH\x00\x88\x01\x01\x42\x08\n\x06_state\"9\n\x11GetStatesResponse\x12$\n\x06states\x18\x01 \x03(\x0b\x32\x14.bamboo.v1.NodeState\"P\n\x18GetExecutionDataResponse\x12+\n\x04\x64\x61ta\x18\x01 \x01(\x0b\x32\x18.bamboo.v1.ExecutionDataH\x00\x88\x01\x01\x42\x07\n\x05_data\"N\n\x15GetNodeInputsResponse\x12*\n\x06inputs\x18\x01 \x01(\x0b\x32\x15.bamboo.v1.NodeInputsH\x00\x88\x01\x01\x42\t\n\x07_inputs\"=\n\x14GetHistoriesResponse\x12%\n\thistories\x18\x01 \x03(\x0b\x32\x12.bamboo.v1.History\"=\n\x12GetContextResponse\x12\'\n\x06values\x18\x01 \x03(\x0b\x32\x17.bamboo.v1.ContextValue\"=\n\x14GetProcessesResponse\x12%\n\tprocesses\x18\x01 \x03(\x0b\x32\x12.bamboo.v1.Process\";\n\x12GetScheduleRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x14\n\x0cnode_version\x18\x02 \x01(\t\"N\n\x13GetScheduleResponse\x12*\n\x08schedule\x18\x01 \x01(\x0b\x32\x13.bamboo.v1.ScheduleH\x00\x88\x01\x01\x42\x0b\n\t_schedule\"-\n\x13GetRootDataResponse\x12\x16\n\x0eroot_data_json\x18\x01 \x01(\t\"2\n\x14\x46ireDueTimersRequest\x12\x0b\n\x03now\x18\x01 \x01(\x01\x12\r\n\x05limit\x18\x02 \x01(\x05\"&\n\x15\x46ireDueTimersResponse\x12\r\n\x05\x66ired\x18\x01 \x01(\x05*n\n\tGuardKind\x12\x1a\n\x16GUARD_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10GUARD_KIND_STATE\x10\x01\x12\x16\n\x12GUARD_KIND_PROCESS\x10\x02\x12\x17\n\x13GUARD_KIND_SCHEDULE\x10\x03\x32\x97\t\n\nStateStore\x12U\n\x0e\x43reatePipeline\x12 .bamboo.v1.CreatePipelineRequest\x1a!.bamboo.v1.CreatePipelineResponse\x12\x43\n\x08GetModel\x12\x1a.bamboo.v1.GetModelRequest\x1a\x1b.bamboo.v1.GetModelResponse\x12=\n\x06RootOf\x12\x18.bamboo.v1.RootOfRequest\x1a\x19.bamboo.v1.RootOfResponse\x12\x43\n\x08LoadStep\x12\x1a.bamboo.v1.LoadStepRequest\x1a\x1b.bamboo.v1.LoadStepResponse\x12=\n\x06\x43ommit\x12\x18.bamboo.v1.CommitRequest\x1a\x19.bamboo.v1.CommitResponse\x12I\n\nCommitMany\x12\x1c.bamboo.v1.CommitManyRequest\x1a\x1d.bamboo.v1.CommitManyResponse\x12?\n\x08GetState\x12\x16.bamboo.v1.NodeRequest\x1a\x1b.bamboo.v1.GetStateResponse\x12\x41\n\tGetStates\x12\x16.bamboo.v1.RootRequest\x1a\x1c.bamboo.v1.GetStatesResponse\x12O\n\x10GetExecutionData\x12\x16.bamboo.v1.NodeRequest\x1a#.bamboo.v1.GetExecutionDataResponse\x12I\n\rGetNodeInputs\x12\x16.bamboo.v1.NodeRequest\x1a .bamboo.v1.GetNodeInputsResponse\x12G\n\x0cGetHistories\x12\x16.bamboo.v1.NodeRequest\x1a\x1f.bamboo.v1.GetHistoriesResponse\x12\x44\n\nGetContext\x12\x17.bamboo.v1.ScopeRequest\x1a\x1d.bamboo.v1.GetContextResponse\x12G\n\x0cGetProcesses\x12\x16.bamboo.v1.RootRequest\x1a\x1f.bamboo.v1.GetProcessesResponse\x12L\n\x0bGetSchedule\x12\x1d.bamboo.v1.GetScheduleRequest\x1a\x1e.bamboo.v1.GetScheduleResponse\x12\x45\n\x0bGetRootData\x12\x16.bamboo.v1.RootRequest\x1a\x1e.bamboo.v1.GetRootDataResponse\x12R\n\rFireDueTimers\x12\x1f.bamboo.v1.FireDueTimersRequest\x1a .bamboo.v1.FireDueTimersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!bamboo_proto/v1/state_store.proto\x12\tbamboo.v1\x1a\x1d\x62\x61mboo_proto/v1/records.proto\"h\n\x05Guard\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.bamboo.v1.GuardKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\x11\n\x07version\x18\x03 \x01(\tH\x00\x12\x10\n\x06number\x18\x04 \x01(\x03H\x00\x42\n\n\x08\x65xpected\"\xed\x06\n\x06\x43ommit\x12\x0f\n\x07root_id\x18\x01 \x01(\t\x12 \n\x06guards\x18\x02 \x03(\x0b\x32\x10.bamboo.v1.Guard\x12$\n\x06states\x18\x03 \x03(\x0b\x32\x14.bamboo.v1.NodeState\x12%\n\tprocesses\x18\x04 \x03(\x0b\x32\x12.bamboo.v1.Process\x12\x15\n\rjoin_arrivals\x18\x05 \x03(\t\x12&\n\tschedules\x18\x06 \x03(\x0b\x32\x13.bamboo.v1.Schedule\x12<\n\x0e\x65xecution_data\x18\x07 \x03(\x0b\x32$.bamboo.v1.Commit.ExecutionDataEntry\x12K\n\x16\x65xecution_outputs_json\x18\x08 \x03(\x0b\x32+.bamboo.v1.Commit.ExecutionOutputsJsonEntry\x12\x36\n\x0bnode_inputs\x18\t \x03(\x0b\x32!.bamboo.v1.Commit.NodeInputsEntry\x12\x31\n\x08\x63ontexts\x18\n \x03(\x0b\x32\x1f.bamboo.v1.Commit.ContextsEntry\x12%\n\thistories\x18\x0b \x03(\x0b\x32\x12.bamboo.v1.History\x12!\n\x04work\x18\x0c \x03(\x0b\x32\x13.bamboo.v1.WorkItem\x12 \n\x06timers\x18\r \x03(\x0b\x32\x10.bamboo.v1.Timer\x12 \n\x06\x65vents\x18\x0e \x03(\x0b\x32\x10.bamboo.v1.Event\x1aN\n\x12\x45xecutionDataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\'\n\x05value\x18\x02 \x01(\x0b\x32\x18.bamboo.v1.ExecutionData:\x02\x38\x01\x1a;\n\x19\x45xecutionOutputsJsonEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1aH\n\x0fNodeInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.bamboo.v1.NodeInputs:\x02\x38\x01\x1aI\n\rContextsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\'\n\x05value\x18\x02 \x01(\x0b\x32\x18.bamboo.v1.ContextValues:\x02\x38\x01\"\xda\x04\n\x0cStepSnapshot\x12#\n\x07process\x18\x01 \x01(\x0b\x32\x12.bamboo.v1.Process\x12\x44\n\x0fpipeline_states\x18\x02 \x03(\x0b\x32+.bamboo.v1.StepSnapshot.PipelineStatesEntry\x12(\n\x05state\x18\x03 \x01(\x0b\x32\x14.bamboo.v1.NodeStateH\x00\x88\x01\x01\x12\x35\n\x0e\x65xecution_data\x18\x04 \x01(\x0b\x32\x18.bamboo.v1.ExecutionDataH\x01\x88\x01\x01\x12/\n\x0bnode_inputs\x18\x05 \x01(\x0b\x32\x15.bamboo.v1.NodeInputsH\x02\x88\x01\x01\x12\x37\n\x08\x63ontexts\x18\x06 \x03(\x0b\x32%.bamboo.v1.StepSnapshot.ContextsEntry\x12\x16\n\x0eroot_data_json\x18\x07 \x01(\t\x12*\n\x08schedule\x18\x08 \x01(\x0b\x32\x13.bamboo.v1.ScheduleH\x03\x88\x01\x01\x1aK\n\x13PipelineStatesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12#\n\x05value\x18\x02 \x01(\x0b\x32\x14.bamboo.v1.NodeState:\x02\x38\x01\x1aI\n\rContextsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\'\n\x05value\x18\x02 \x01(\x0b\x32\x18.bamboo.v1.ContextValues:\x02\x38\x01\x42\x08\n\x06_stateB\x11\n\x0f_execution_dataB\x0e\n\x0c_node_inputsB\x0b\n\t_schedule\"e\n\x15\x43reatePipelineRequest\x12\x11\n\ttree_json\x18\x01 \x01(\t\x12\x16\n\x0eroot_data_json\x18\x02 \x01(\t\x12!\n\x06\x63ommit\x18\x03 \x01(\x0b\x32\x11.bamboo.v1.Commit\"\x18\n\x16\x43reatePipelineResponse\"\"\n\x0fGetModelRequest\x12\x0f\n\x07root_id\x18\x01 \x01(\t\"%\n\x10GetModelResponse\x12\x11\n\ttree_json\x18\x01 \x01(\t\" \n\rRootOfRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\"2\n\x0eRootOfResponse\x12\x14\n\x07root_id\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\n\n\x08_root_id\"K\n\x0fLoadStepRequest\x12\x12\n\nprocess_id\x18\x01 \x01(\t\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12\x13\n\x0bschedule_id\x18\x03 \x01(\t\"O\n\x10LoadStepResponse\x12.\n\x08snapshot\x18\x01 \x01(\x0b\x32\x17.bamboo.v1.StepSnapshotH\x00\x88\x01\x01\x42\x0b\n\t_snapshot\"t\n\rCommitRequest\x12!\n\x06\x63ommit\x18\x01 \x01(\x0b\x32\x11.bamboo.v1.Commit\x12\x32\n\tthen_load\x18\x02 \x01(\x0b\x32\x1a.bamboo.v1.LoadStepRequestH\x00\x88\x01\x01\x42\x0c\n\n_then_load\"M\n\x0e\x43ommitResponse\x12.\n\x08snapshot\x18\x01 \x01(\x0b\x32\x17.bamboo.v1.StepSnapshotH\x00\x88\x01\x01\x42\x0b\n\t_snapshot\"7\n\x11\x43ommitManyRequest\x12\"\n\x07\x63ommits\x18\x01 \x03(\x0b\x32\x11.bamboo.v1.Commit\":\n\rCommitOutcome\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0c\n\x04\x63ode\x18\x02 \x01(\x05\x12\x0f\n\x07message\x18\x03 \x01(\t\"@\n\x12\x43ommitManyResponse\x12*\n\x08outcomes\x18\x01 \x03(\x0b\x32\x18.bamboo.v1.CommitOutcome\"\x1e\n\x0bNodeRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\"\x1e\n\x0bRootRequest\x12\x0f\n\x07root_id\x18\x01 \x01(\t\" \n\x0cScopeRequest\x12\x10\n\x08scope_id\x18\x01 \x01(\t\"F\n\x10GetStateResponse\x12(\n\x05state\x18\x01 \x01(\x0b\x32\x14.bamboo.v1.NodeStateH\x00\x88\x01\x01\x42\x08\n\x06_state\"9\n\x11GetStatesResponse\x12$\n\x06states\x18\x01 \x03(\x0b\x32\x14.bamboo.v1.NodeState\"P\n\x18GetExecutionDataResponse\x12+\n\x04\x64\x61ta\x18\x01 \x01(\x0b\x32\x18.bamboo.v1.ExecutionDataH\x00\x88\x01\x01\x42\x07\n\x05_data\"N\n\x15GetNodeInputsResponse\x12*\n\x06inputs\x18\x01 \x01(\x0b\x32\x15.bamboo.v1.NodeInputsH\x00\x88\x01\x01\x42\t\n\x07_inputs\"=\n\x14GetHistoriesResponse\x12%\n\thistories\x18\x01 \x03(\x0b\x32\x12.bamboo.v1.History\"=\n\x12GetContextResponse\x12\'\n\x06values\x18\x01 \x03(\x0b\x32\x17.bamboo.v1.ContextValue\"=\n\x14GetProcessesResponse\x12%\n\tprocesses\x18\x01 \x03(\x0b\x32\x12.bamboo.v1.Process\";\n\x12GetScheduleRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x14\n\x0cnode_version\x18\x02 \x01(\t\"N\n\x13GetScheduleResponse\x12*\n\x08schedule\x18\x01 \x01(\x0b\x32\x13.bamboo.v1.ScheduleH\x00\x88\x01\x01\x42\x0b\n\t_schedule\"-\n\x13GetRootDataResponse\x12\x16\n\x0eroot_data_json\x18\x01 \x01(\t\"2\n\x14\x46ireDueTimersRequest\x12\x0b\n\x03now\x18\x01 \x01(\x01\x12\r\n\x05limit\x18\x02 \x01(\x05\"&\n\x15\x46ireDueTimersResponse\x12\r\n\x05\x66ired\x18\x01 \x01(\x05*n\n\tGuardKind\x12\x1a\n\x16GUARD_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10GUARD_KIND_STATE\x10\x01\x12\x16\n\x12GUARD_KIND_PROCESS\x10\x02\x12\x17\n\x13GUARD_KIND_SCHEDULE\x10\x03\x32\x97\t\n\nStateStore\x12U\n\x0e\x43reatePipeline\x12 .bamboo.v1.CreatePipelineRequest\x1a!.bamboo.v1.CreatePipelineResponse\x12\x43\n\x08GetModel\x12\x1a.bamboo.v1.GetModelRequest\x1a\x1b.bamboo.v1.GetModelResponse\x12=\n\x06RootOf\x12\x18.bamboo.v1.RootOfRequest\x1a\x19.bamboo.v1.RootOfResponse\x12\x43\n\x08LoadStep\x12\x1a.bamboo.v1.LoadStepRequest\x1a\x1b.bamboo.v1.LoadStepResponse\x12=\n\x06\x43ommit\x12\x18.bamboo.v1.CommitRequest\x1a\x19.bamboo.v1.CommitResponse\x12I\n\nCommitMany\x12\x1c.bamboo.v1.CommitManyRequest\x1a\x1d.bamboo.v1.CommitManyResponse\x12?\n\x08GetState\x12\x16.bamboo.v1.NodeRequest\x1a\x1b.bamboo.v1.GetStateResponse\x12\x41\n\tGetStates\x12\x16.bamboo.v1.RootRequest\x1a\x1c.bamboo.v1.GetStatesResponse\x12O\n\x10GetExecutionData\x12\x16.bamboo.v1.NodeRequest\x1a#.bamboo.v1.GetExecutionDataResponse\x12I\n\rGetNodeInputs\x12\x16.bamboo.v1.NodeRequest\x1a .bamboo.v1.GetNodeInputsResponse\x12G\n\x0cGetHistories\x12\x16.bamboo.v1.NodeRequest\x1a\x1f.bamboo.v1.GetHistoriesResponse\x12\x44\n\nGetContext\x12\x17.bamboo.v1.ScopeRequest\x1a\x1d.bamboo.v1.GetContextResponse\x12G\n\x0cGetProcesses\x12\x16.bamboo.v1.RootRequest\x1a\x1f.bamboo.v1.GetProcessesResponse\x12L\n\x0bGetSchedule\x12\x1d.bamboo.v1.GetScheduleRequest\x1a\x1e.bamboo.v1.GetScheduleResponse\x12\x45\n\x0bGetRootData\x12\x16.bamboo.v1.RootRequest\x1a\x1e.bamboo.v1.GetRootDataResponse\x12R\n\rFireDueTimers\x12\x1f.bamboo.v1.FireDueTimersRequest\x1a .bamboo.v1.FireDueTimersResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,8 +44,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STEPSNAPSHOT_PIPELINESTATESENTRY']._serialized_options = b'8\001'
   _globals['_STEPSNAPSHOT_CONTEXTSENTRY']._loaded_options = None
   _globals['_STEPSNAPSHOT_CONTEXTSENTRY']._serialized_options = b'8\001'
-  _globals['_GUARDKIND']._serialized_start=3231
-  _globals['_GUARDKIND']._serialized_end=3341
+  _globals['_GUARDKIND']._serialized_start=3358
+  _globals['_GUARDKIND']._serialized_end=3468
   _globals['_GUARD']._serialized_start=79
   _globals['_GUARD']._serialized_end=183
   _globals['_COMMIT']._serialized_start=186
@@ -81,45 +81,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOADSTEPRESPONSE']._serialized_start=2037
   _globals['_LOADSTEPRESPONSE']._serialized_end=2116
   _globals['_COMMITREQUEST']._serialized_start=2118
-  _globals['_COMMITREQUEST']._serialized_end=2168
-  _globals['_COMMITRESPONSE']._serialized_start=2170
-  _globals['_COMMITRESPONSE']._serialized_end=2186
-  _globals['_COMMITMANYREQUEST']._serialized_start=2188
-  _globals['_COMMITMANYREQUEST']._serialized_end=2243
-  _globals['_COMMITOUTCOME']._serialized_start=2245
-  _globals['_COMMITOUTCOME']._serialized_end=2303
-  _globals['_COMMITMANYRESPONSE']._serialized_start=2305
-  _globals['_COMMITMANYRESPONSE']._serialized_end=2369
-  _globals['_NODEREQUEST']._serialized_start=2371
-  _globals['_NODEREQUEST']._serialized_end=2401
-  _globals['_ROOTREQUEST']._serialized_start=2403
-  _globals['_ROOTREQUEST']._serialized_end=2433
-  _globals['_SCOPEREQUEST']._serialized_start=2435
-  _globals['_SCOPEREQUEST']._serialized_end=2467
-  _globals['_GETSTATERESPONSE']._serialized_start=2469
-  _globals['_GETSTATERESPONSE']._serialized_end=2539
-  _globals['_GETSTATESRESPONSE']._serialized_start=2541
-  _globals['_GETSTATESRESPONSE']._serialized_end=2598
-  _globals['_GETEXECUTIONDATARESPONSE']._serialized_start=2600
-  _globals['_GETEXECUTIONDATARESPONSE']._serialized_end=2680
-  _globals['_GETNODEINPUTSRESPONSE']._serialized_start=2682
-  _globals['_GETNODEINPUTSRESPONSE']._serialized_end=2760
-  _globals['_GETHISTORIESRESPONSE']._serialized_start=2762
-  _globals['_GETHISTORIESRESPONSE']._serialized_end=2823
-  _globals['_GETCONTEXTRESPONSE']._serialized_start=2825
-  _globals['_GETCONTEXTRESPONSE']._serialized_end=2886
-  _globals['_GETPROCESSESRESPONSE']._serialized_start=2888
-  _globals['_GETPROCESSESRESPONSE']._serialized_end=2949
-  _globals['_GETSCHEDULEREQUEST']._serialized_start=2951
-  _globals['_GETSCHEDULEREQUEST']._serialized_end=3010
-  _globals['_GETSCHEDULERESPONSE']._serialized_start=3012
-  _globals['_GETSCHEDULERESPONSE']._serialized_end=3090
-  _globals['_GETROOTDATARESPONSE']._serialized_start=3092
-  _globals['_GETROOTDATARESPONSE']._serialized_end=3137
-  _globals['_FIREDUETIMERSREQUEST']._serialized_start=3139
-  _globals['_FIREDUETIMERSREQUEST']._serialized_end=3189
-  _globals['_FIREDUETIMERSRESPONSE']._serialized_start=3191
-  _globals['_FIREDUETIMERSRESPONSE']._serialized_end=3229
-  _globals['_STATESTORE']._serialized_start=3344
-  _globals['_STATESTORE']._serialized_end=4519
+  _globals['_COMMITREQUEST']._serialized_end=2234
+  _globals['_COMMITRESPONSE']._serialized_start=2236
+  _globals['_COMMITRESPONSE']._serialized_end=2313
+  _globals['_COMMITMANYREQUEST']._serialized_start=2315
+  _globals['_COMMITMANYREQUEST']._serialized_end=2370
+  _globals['_COMMITOUTCOME']._serialized_start=2372
+  _globals['_COMMITOUTCOME']._serialized_end=2430
+  _globals['_COMMITMANYRESPONSE']._serialized_start=2432
+  _globals['_COMMITMANYRESPONSE']._serialized_end=2496
+  _globals['_NODEREQUEST']._serialized_start=2498
+  _globals['_NODEREQUEST']._serialized_end=2528
+  _globals['_ROOTREQUEST']._serialized_start=2530
+  _globals['_ROOTREQUEST']._serialized_end=2560
+  _globals['_SCOPEREQUEST']._serialized_start=2562
+  _globals['_SCOPEREQUEST']._serialized_end=2594
+  _globals['_GETSTATERESPONSE']._serialized_start=2596
+  _globals['_GETSTATERESPONSE']._serialized_end=2666
+  _globals['_GETSTATESRESPONSE']._serialized_start=2668
+  _globals['_GETSTATESRESPONSE']._serialized_end=2725
+  _globals['_GETEXECUTIONDATARESPONSE']._serialized_start=2727
+  _globals['_GETEXECUTIONDATARESPONSE']._serialized_end=2807
+  _globals['_GETNODEINPUTSRESPONSE']._serialized_start=2809
+  _globals['_GETNODEINPUTSRESPONSE']._serialized_end=2887
+  _globals['_GETHISTORIESRESPONSE']._serialized_start=2889
+  _globals['_GETHISTORIESRESPONSE']._serialized_end=2950
+  _globals['_GETCONTEXTRESPONSE']._serialized_start=2952
+  _globals['_GETCONTEXTRESPONSE']._serialized_end=3013
+  _globals['_GETPROCESSESRESPONSE']._serialized_start=3015
+  _globals['_GETPROCESSESRESPONSE']._serialized_end=3076
+  _globals['_GETSCHEDULEREQUEST']._serialized_start=3078
+  _globals['_GETSCHEDULEREQUEST']._serialized_end=3137
+  _globals['_GETSCHEDULERESPONSE']._serialized_start=3139
+  _globals['_GETSCHEDULERESPONSE']._serialized_end=3217
+  _globals['_GETROOTDATARESPONSE']._serialized_start=3219
+  _globals['_GETROOTDATARESPONSE']._serialized_end=3264
+  _globals['_FIREDUETIMERSREQUEST']._serialized_start=3266
+  _globals['_FIREDUETIMERSREQUEST']._serialized_end=3316
+  _globals['_FIREDUETIMERSRESPONSE']._serialized_start=3318
+  _globals['_FIREDUETIMERSRESPONSE']._serialized_end=3356
+  _globals['_STATESTORE']._serialized_start=3471
+  _globals['_STATESTORE']._serialized_end=4646
 # @@protoc_insertion_point(module_scope)

@@ -180,14 +180,18 @@ class LoadStepResponse(_message.Message):
     def __init__(self, snapshot: _Optional[_Union[StepSnapshot, _Mapping]] = ...) -> None: ...
 
 class CommitRequest(_message.Message):
-    __slots__ = ("commit",)
+    __slots__ = ("commit", "then_load")
     COMMIT_FIELD_NUMBER: _ClassVar[int]
+    THEN_LOAD_FIELD_NUMBER: _ClassVar[int]
     commit: Commit
-    def __init__(self, commit: _Optional[_Union[Commit, _Mapping]] = ...) -> None: ...
+    then_load: LoadStepRequest
+    def __init__(self, commit: _Optional[_Union[Commit, _Mapping]] = ..., then_load: _Optional[_Union[LoadStepRequest, _Mapping]] = ...) -> None: ...
 
 class CommitResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("snapshot",)
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    snapshot: StepSnapshot
+    def __init__(self, snapshot: _Optional[_Union[StepSnapshot, _Mapping]] = ...) -> None: ...
 
 class CommitManyRequest(_message.Message):
     __slots__ = ("commits",)

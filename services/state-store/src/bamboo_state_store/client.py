@@ -110,6 +110,13 @@ class RemoteStore:
         else:
             self._call(self._stub.Commit, spb.CommitRequest(commit=codec.commit_to_pb(commit)))
 
+    def commit_and_load(self, commit: Commit, process_id: str, node_id: str) -> StepSnapshot | None:
+        """Commit, then load the step of ``process_id`` at ``node_id``, in one round trip."""
+        request = spb.CommitRequest(commit=codec.commit_to_pb(commit),
+                                    then_load=spb.LoadStepRequest(process_id=process_id, node_id=node_id))
+        response = self._call(self._stub.Commit, request)
+        return codec.snapshot_from_pb(response.snapshot) if response.HasField("snapshot") else None
+
     def commit_many(self, commits: Sequence[Commit]) -> list[EngineError | None]:
         """Commit several steps in one call and one transaction; one outcome per commit
         (None when it landed, else the error it alone would have raised)."""

@@ -67,11 +67,15 @@ class StateStoreServicer(state_store_pb2_grpc.StateStoreServicer):  # type: igno
     @rpc_errors
     def Commit(self, request: spb.CommitRequest, context: Ctx) -> spb.CommitResponse:
         commit = _required_commit(request, "CommitRequest.commit")
+        # Checked before the commit: a bad then_load must not leave a commit applied behind an error.
+        then_load = _step_key(request.then_load, "then_load.") if request.HasField("then_load") else None
         if self._committer is not None:
             self._committer.commit(commit)
         else:
             self._store.commit(commit)
-        return spb.CommitResponse()
+        if then_load is None:
+            return spb.CommitResponse()
+        return spb.CommitResponse(**self._load(*then_load))
 
     @rpc_errors
     def CommitMany(self, request: spb.CommitManyRequest, context: Ctx) -> spb.CommitManyResponse:
@@ -130,12 +134,12 @@ class StateStoreServicer(state_store_pb2_grpc.StateStoreServicer):  # type: igno
 
     @rpc_errors
     def LoadStep(self, request: spb.LoadStepRequest, context: Ctx) -> spb.LoadStepResponse:
-        snapshot = self._store.load_step(
-            _required(request.process_id, "process_id"), _required(request.node_id, "node_id"), request.schedule_id
-        )
-        if snapshot is None:
-            return spb.LoadStepResponse()
-        return spb.LoadStepResponse(snapshot=codec.snapshot_to_pb(snapshot))
+        return spb.LoadStepResponse(**self._load(*_step_key(request)))
+
+    def _load(self, process_id: str, node_id: str, schedule_id: str) -> dict[str, Any]:
+        """``{"snapshot": ...}`` for a known process, ``{}`` for an unknown one."""
+        snapshot = self._store.load_step(process_id, node_id, schedule_id)
+        return {} if snapshot is None else {"snapshot": codec.snapshot_to_pb(snapshot)}
 
     @rpc_errors
     def GetState(self, request: spb.NodeRequest, context: Ctx) -> spb.GetStateResponse:
@@ -209,6 +213,12 @@ def _model_from_json(tree_json: str) -> PipelineModel:
         return build_model(tree)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InvalidTreeError(f"tree_json: not a validated pipeline tree ({type(exc).__name__}: {exc})") from exc
+
+
+def _step_key(request: spb.LoadStepRequest, prefix: str = "") -> tuple[str, str, str]:
+    """A LoadStepRequest's ids, checked (``prefix`` places the fields in the request for errors)."""
+    return (_required(request.process_id, prefix + "process_id"), _required(request.node_id, prefix + "node_id"),
+            request.schedule_id)
 
 
 def _required_commit(request: Any, field: str) -> Commit:

@@ -8,13 +8,13 @@ suspends, dies, or a commit loses a race.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id, new_version
 from bamboo_core.errors import StateConflictError
 from bamboo_core.handlers import HANDLERS
 from bamboo_core.model import NodeType, PipelineModel
-from bamboo_core.ports import Guard, GuardKind
+from bamboo_core.ports import Commit, Guard, GuardKind, StateStore, StepSnapshot
 from bamboo_core.records import ExecuteItem, ExecutionData, History, NodeState, Process, ProcessStatus, evolve
 from bamboo_core.states import ENTERABLE_STATES, State
 
@@ -30,10 +30,12 @@ CONFLICT_RETRIES = 3
 def run_execute(engine: Engine, item: ExecuteItem) -> None:
     node_id, version = item.node_id, item.process_version
     model = engine.model(item.root_id)
+    snap: StepSnapshot | None = None  # the next step's, when the last commit brought it back
     for _ in range(engine.config.max_chain):
-        ctx = _attempt(engine, model, item.process_id, node_id, version)
-        if ctx is None:
+        result = _attempt(engine, model, item.process_id, node_id, version, snap)
+        if result is None:
             return
+        ctx, snap = result
         process = ctx.process
         if process.status is not ProcessStatus.RUNNING:
             return
@@ -43,24 +45,41 @@ def run_execute(engine: Engine, item: ExecuteItem) -> None:
 
 
 def _attempt(
-    engine: Engine, model: PipelineModel, process_id: str, node_id: str, version: int
-) -> StepContext | None:
+    engine: Engine, model: PipelineModel, process_id: str, node_id: str, version: int, snap: StepSnapshot | None
+) -> tuple[StepContext, StepSnapshot | None] | None:
+    """Run one step; returns its context and, when the process goes on, the next step's snapshot."""
     for _ in range(CONFLICT_RETRIES):
-        snap = engine.store.load_step(process_id, node_id)
+        snap = snap or engine.store.load_step(process_id, node_id)
         if snap is None or snap.process.version != version or snap.process.status is not ProcessStatus.RUNNING:
             return None  # stale or duplicate work: its effect already landed
         ctx = StepContext(engine, model, model.node(node_id), snap)
         try:
             apply(ctx, step(ctx))
-            engine.store.commit(ctx.commit)
+            after = ctx.process
+            following = None
+            if after.status is ProcessStatus.RUNNING:
+                following = commit_and_load(engine.store, ctx.commit, after.id, after.current_node_id)
+            else:
+                engine.store.commit(ctx.commit)
             ctx.run_after_commit()
-            return ctx
+            return ctx, following
         except StateConflictError as exc:
             log.debug("step of %s at %s lost a race: %s", process_id, node_id, exc)
+            snap = None  # re-read: the race changed what we read
     # Still losing after every retry (the pipeline kept moving under us): queue the step
     # again rather than lose it; if the process moved on meanwhile, the copy is dropped.
     engine.dispatch(ExecuteItem(model.root_id, process_id, node_id, version))
     return None
+
+
+def commit_and_load(store: StateStore, commit: Commit, process_id: str, node_id: str) -> StepSnapshot | None:
+    """Commit, then load the step of ``process_id`` at ``node_id`` — in one round trip when the
+    store offers ``commit_and_load`` (a remote store does: it halves the calls of a chain)."""
+    both = getattr(store, "commit_and_load", None)
+    if both is not None:
+        return cast("StepSnapshot | None", both(commit, process_id, node_id))
+    store.commit(commit)
+    return store.load_step(process_id, node_id)
 
 
 def step(ctx: StepContext) -> Decision:

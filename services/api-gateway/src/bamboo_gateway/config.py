@@ -18,6 +18,9 @@
 ``GATEWAY_STORE_TIMEOUT``
     Seconds each state-store call may take. Default ``10``.
 
+The engine settings every service must share (``BAMBOO_EXCLUSIVE_GATEWAY_STRATEGY``,
+``BAMBOO_NODE_RERUN_LIMIT``, ``BAMBOO_RERUN_INDEX_OFFSET``) are read without a prefix.
+
 An invalid value raises ``ConfigError`` naming the variable: a gateway that silently
 ignored a setting is harder to debug than one that refuses to start.
 """

@@ -91,7 +91,6 @@ def settings_from_env(prefix: str, defaults: WorkerSettings,
     )
 
 
-
 def from_env(environ: Mapping[str, str] = os.environ) -> WorkerSettings:
     """The executor's settings (``EXECUTOR_*``)."""
     return settings_from_env(PREFIX, DEFAULTS, environ)

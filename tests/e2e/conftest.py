@@ -16,11 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bamboo_core.examples import ledger
-from tests.e2e.harness import RealClusterHarness
+from tests.e2e.harness import RealClusterHarness, fresh_harness
 from tests.e2e.real_cluster import RealCluster
 from tests.pg import dedicated_database
-from tests.scenarios.components import END_EVENTS
 
 DB_KINDS = ["sqlite", "postgres"]
 
@@ -35,21 +33,12 @@ def real_cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             db_url = f"sqlite:///{work_dir / 'store.db'}"
         else:
             db_url = stack.enter_context(dedicated_database())
-        cluster = RealCluster(work_dir, db_url)
-        previous = ledger.use(ledger.SqliteLedger(str(cluster.ledger_path)))
-        try:
-            cluster.start()
-            yield cluster
-        finally:
-            cluster.stop()
-            ledger.use(previous)
+        yield stack.enter_context(RealCluster(work_dir, db_url).running())
 
 
 @pytest.fixture
 def harness(real_cluster: RealCluster) -> Iterator[RealClusterHarness]:
-    real_cluster.reset()
-    yield RealClusterHarness(real_cluster)
-    END_EVENTS.pipeline_names = {}
+    yield from fresh_harness(real_cluster)
 
 
 def service_logs(cluster: RealCluster) -> str:

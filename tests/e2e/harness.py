@@ -14,6 +14,7 @@ error list is empty).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 from tests.e2e.real_cluster import RealCluster
 from tests.e2e.renaming import RootRenamingClient
@@ -57,3 +58,10 @@ class RealClusterHarness(Harness):
         errors = [line for worker in self.cluster.workers
                   for line in worker.log_since(self._offsets[id(worker)]).splitlines() if ENGINE_ERROR in line]
         assert not errors, "engine errors in the workers:\n" + "\n".join(errors)
+
+
+def fresh_harness(cluster: RealCluster) -> Iterator[RealClusterHarness]:
+    """A harness on an emptied store (a fixture's body); the end-event log forgets the test's ids after."""
+    cluster.reset()
+    yield RealClusterHarness(cluster)
+    END_EVENTS.pipeline_names = {}

@@ -24,10 +24,11 @@ work is still in flight (outbox rows, due timers), which is what ``settle`` wait
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from nats.js.errors import NotFoundError
 
 from bamboo_core.clock import SKEW_FILE_ENV, SkewedClock
 from bamboo_core.component.discovery import ENV_VAR as COMPONENTS_ENV
+from bamboo_core.examples import ledger
 from bamboo_core.examples.ledger import LEDGER_ENV
 from bamboo_sdk import Client
 from bamboo_state_store.db.schema import DATA_TABLES
@@ -85,6 +87,17 @@ class RealCluster:
         python_path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))
         return {COMPONENTS_ENV: SCENARIO_COMPONENTS, "PYTHONPATH": python_path,
                 LEDGER_ENV: str(self.ledger_path), SKEW_FILE_ENV: str(self.clock.path), **self.env}
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[RealCluster]:
+        """Started for the block, with this process noting component calls in the cluster's
+        ledger like its services (the previous ledger is restored afterwards)."""
+        previous = ledger.use(ledger.SqliteLedger(str(self.ledger_path)))
+        try:
+            yield self.start()
+        finally:
+            self.stop()
+            ledger.use(previous)
 
     def start(self) -> RealCluster:
         self.nats = NatsServer(self.work_dir / "nats")

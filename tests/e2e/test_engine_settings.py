@@ -10,8 +10,7 @@ import pytest
 
 from bamboo_core.builder import ExclusiveGateway
 from bamboo_core.engine.config import STRATEGY_ENV
-from bamboo_core.examples import ledger
-from tests.e2e.harness import RealClusterHarness
+from tests.e2e.harness import RealClusterHarness, fresh_harness
 from tests.e2e.real_cluster import RealCluster
 from tests.scenarios.harness import FAILED, FINISHED
 from tests.scenarios.shapes import ROOT, run_flow
@@ -21,20 +20,13 @@ from tests.scenarios.test_execution_shapes import TWO_TRUE, assert_only_branches
 @pytest.fixture(scope="module")
 def first_strategy_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCluster]:
     work_dir: Path = tmp_path_factory.mktemp("e2e-first")
-    cluster = RealCluster(work_dir, f"sqlite:///{work_dir / 'store.db'}", env={STRATEGY_ENV: "FIRST"})
-    previous = ledger.use(ledger.SqliteLedger(str(cluster.ledger_path)))
-    try:
-        cluster.start()
+    with RealCluster(work_dir, f"sqlite:///{work_dir / 'store.db'}", env={STRATEGY_ENV: "FIRST"}).running() as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        ledger.use(previous)
 
 
 @pytest.fixture
-def first(first_strategy_cluster: RealCluster) -> RealClusterHarness:
-    first_strategy_cluster.reset()
-    return RealClusterHarness(first_strategy_cluster)
+def first(first_strategy_cluster: RealCluster) -> Iterator[RealClusterHarness]:
+    yield from fresh_harness(first_strategy_cluster)
 
 
 def test_s11_global_first_strategy(first: RealClusterHarness) -> None:

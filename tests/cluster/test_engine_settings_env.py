@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bamboo_core.engine.config import (
+    BATCH_STEPS_ENV,
+    COMMIT_WINDOW_ENV,
     RERUN_INDEX_OFFSET_ENV,
     RERUN_LIMIT_ENV,
     STRATEGY_ENV,
@@ -32,8 +34,17 @@ def test_numbers() -> None:
     assert (config.rerun_limit, config.rerun_index_offset) == (5, 1)
 
 
+def test_chain_writing() -> None:
+    config = engine_config_from_env({BATCH_STEPS_ENV: "8", COMMIT_WINDOW_ENV: "20"})
+    assert (config.batch_steps, config.commit_window) == (8, 0.02)
+    config = engine_config_from_env({BATCH_STEPS_ENV: "1", COMMIT_WINDOW_ENV: "0"})
+    assert (config.batch_steps, config.commit_window) == (1, 0.0)  # every step written at once
+
+
 @pytest.mark.parametrize(("name", "value"), [(STRATEGY_ENV, "LAST"), (STRATEGY_ENV, "3"), (RERUN_LIMIT_ENV, "0"),
-                                             (RERUN_LIMIT_ENV, "many"), (RERUN_INDEX_OFFSET_ENV, "-1")])
+                                             (RERUN_LIMIT_ENV, "many"), (RERUN_INDEX_OFFSET_ENV, "-1"),
+                                             (BATCH_STEPS_ENV, "0"), (COMMIT_WINDOW_ENV, "0.5"),
+                                             (COMMIT_WINDOW_ENV, "-1")])
 def test_a_bad_value_is_a_config_error_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"^{name}: "):
         engine_config_from_env({name: value})

@@ -86,11 +86,9 @@ class _WorkerDied(BaseException):
     """Stands for the death of the process running a step (not an error the engine handles)."""
 
 
-def test_an_execute_cut_off_after_its_checkpoint_runs_again_as_the_same_attempt() -> None:
+def _dies_once(keys: list[str]) -> str:
+    """A component that kills its worker on its first run, recording each run's key."""
     from bamboo_core.component import Component, Service
-    from bamboo_core.records import ExecuteItem
-
-    keys: list[str] = []
 
     class DiesOnceService(Service):
         def execute(self, data, parent_data):  # type: ignore[no-untyped-def]
@@ -104,10 +102,18 @@ def test_an_execute_cut_off_after_its_checkpoint_runs_again_as_the_same_attempt(
         name = "dies once"
         bound_service = DiesOnceService
 
+    return DiesOnce.code
+
+
+def test_an_execute_cut_off_after_its_checkpoint_runs_again_as_the_same_attempt() -> None:
+    from bamboo_core.engine.config import EngineConfig
+    from bamboo_core.records import ExecuteItem
+
+    keys: list[str] = []
     store = InterleavingStore()
-    engine = Engine(store)
+    engine = Engine(store, config=EngineConfig(commit_window=0))  # every checkpoint written at once
     start = EmptyStartEvent(id="rs")
-    start.extend(ServiceActivity(component_code=DiesOnce.code, id="ra")).extend(EmptyEndEvent(id="re"))
+    start.extend(ServiceActivity(component_code=_dies_once(keys), id="ra")).extend(EmptyEndEvent(id="re"))
     root = ops.run_pipeline(engine, build_tree(start, id="R"))
     try:
         drain(engine, store)
@@ -118,6 +124,27 @@ def test_an_execute_cut_off_after_its_checkpoint_runs_again_as_the_same_attempt(
     # What a redelivery does for a process left RUNNING: continue it where it stands.
     (process,) = store.get_processes(root)
     engine.execute(ExecuteItem(root, process.id, process.current_node_id, process.version))
+    drain(engine, store)
+
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+    assert len(keys) == 2 and keys[0] == keys[1]  # the same attempt, replayed
+
+
+def test_a_chain_cut_off_before_its_write_replays_its_components_with_the_same_keys() -> None:
+    keys: list[str] = []
+    store = InterleavingStore()
+    engine = Engine(store)  # the chain's steps are staged, not written one by one
+    start = EmptyStartEvent(id="rs")
+    start.extend(ServiceActivity(component_code=_dies_once(keys), id="ra")).extend(EmptyEndEvent(id="re"))
+    root = ops.run_pipeline(engine, build_tree(start, id="R"))
+    (item,) = store.work
+    try:
+        drain(engine, store)
+    except _WorkerDied:
+        pass
+    assert store.get_state("ra") is None  # nothing of the chain was written
+
+    engine.execute(item)  # the redelivery of the work item the dead worker held
     drain(engine, store)
 
     assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]

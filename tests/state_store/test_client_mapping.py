@@ -27,7 +27,7 @@ from bamboo_core.errors import (
     StateConflictError,
 )
 from bamboo_core.model import PipelineModel, build_model
-from bamboo_core.ports import Commit, Guard, GuardKind, StateStore, StepSnapshot
+from bamboo_core.ports import Commit, Guard, GuardKind, NodeRows, StateStore, StepSnapshot
 from bamboo_core.records import ExecuteItem, NodeState, Process, ProcessStatus
 from bamboo_core.states import State
 from bamboo_core.validation import validate_and_process_pipeline
@@ -66,6 +66,8 @@ class ScriptedServicer(state_store_pb2_grpc.StateStoreServicer):
 
     def Commit(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._enter(request, context)
+        if request.HasField("then_load"):
+            return spb.CommitResponse(snapshot=self.snapshot)
         return spb.CommitResponse()
 
     def LoadStep(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -238,6 +240,22 @@ def test_load_step_absent_and_present(servicer: ScriptedServicer, store: RemoteS
     assert store.load_step("p", "n", "sched-1") == snapshot
     request = servicer.requests[-1]
     assert (request.process_id, request.node_id, request.schedule_id) == ("p", "n", "sched-1")
+
+
+def test_load_step_and_commit_and_load_send_ahead_and_decode_its_rows(
+    servicer: ScriptedServicer, store: RemoteStore
+) -> None:
+    snapshot = StepSnapshot(
+        Process("p", "r", "", ("r",), "n", ProcessStatus.RUNNING, 4), {}, None, None, None, {"r": {}}, {},
+        ahead={"a": NodeRows(state=NodeState("a", "r", "r", State.READY, "v1")), "b": NodeRows()},
+    )
+    servicer.snapshot = codec.snapshot_to_pb(snapshot)
+    assert store.load_step("p", "n", ahead=["a", "b"]) == snapshot
+    assert list(servicer.requests[-1].ahead) == ["a", "b"]
+    assert store.commit_and_load(Commit("r"), "p", "n", ["a", "b"]) == snapshot
+    assert list(servicer.requests[-1].then_load.ahead) == ["a", "b"]
+    store.load_step("p", "n")
+    assert list(servicer.requests[-1].ahead) == []
 
 
 def test_small_reads(servicer: ScriptedServicer, store: RemoteStore) -> None:

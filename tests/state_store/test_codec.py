@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -19,7 +19,7 @@ from bamboo_core.events import EventKind
 from bamboo_core.examples import register_examples
 from bamboo_core.memory_store import MemoryStore
 from bamboo_core.model import DataInput, PipelineModel, VarType
-from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
+from bamboo_core.ports import Commit, Guard, GuardKind, NodeRows, StepSnapshot
 from bamboo_core.records import (
     ContextValue,
     Event,
@@ -118,10 +118,15 @@ commits = st.builds(
     histories=few(histories), work=few(work_items), timers=few(st.tuples(doubles, work_items)),
     events=few(events),
 )  # fmt: skip
+node_rows = st.builds(
+    NodeRows, state=st.none() | states, execution_data=st.none() | execution_data,
+    node_inputs=st.none() | node_inputs,
+)  # fmt: skip
 snapshots = st.builds(
     StepSnapshot, process=processes, pipeline_states=keyed(states), state=st.none() | states,
     execution_data=st.none() | execution_data, node_inputs=st.none() | node_inputs,
     contexts=keyed(scopes), root_data=json_objects, schedule=st.none() | schedules,
+    ahead=keyed(node_rows),
 )  # fmt: skip
 
 
@@ -319,6 +324,18 @@ def test_snapshot_without_root_data_names_the_field() -> None:
         (lambda m: m.schedule.CopyFrom(pb.Schedule()), r"^StepSnapshot\.schedule: Schedule\.type"),
         (lambda m: m.execution_data.CopyFrom(pb.ExecutionData()), r"^StepSnapshot\.execution_data: ExecutionData"),
         (lambda m: m.contexts["r"].values.add(key="k"), r"^StepSnapshot\.contexts: ContextValue\.type"),
+        (
+            lambda m: m.ahead.add(node_id="a", state=pb.NodeState()),
+            r"^StepSnapshot\.ahead\[0\]: state: NodeState\.name",
+        ),
+        (
+            lambda m: m.ahead.add(node_id="a", execution_data=pb.ExecutionData()),
+            r"^StepSnapshot\.ahead\[0\]: execution_data: ExecutionData",
+        ),
+        (
+            lambda m: m.ahead.add(node_id="a", node_inputs=pb.NodeInputs(inputs={"k": pb.DataInput()})),
+            r"^StepSnapshot\.ahead\[0\]: NodeInputs\.inputs",
+        ),
     ],
 )
 def test_hostile_snapshot_names_the_path(mutate: Callable[[spb.StepSnapshot], None], path: str) -> None:
@@ -392,8 +409,9 @@ class WireStore(MemoryStore):
     def commit(self, commit: Commit) -> None:
         super().commit(self._through(commit, codec.commit_to_pb, codec.commit_from_pb))
 
-    def load_step(self, process_id: str, node_id: str, schedule_id: str = "") -> StepSnapshot | None:
-        snapshot = super().load_step(process_id, node_id, schedule_id)
+    def load_step(self, process_id: str, node_id: str, schedule_id: str = "",
+                  ahead: Sequence[str] = ()) -> StepSnapshot | None:
+        snapshot = super().load_step(process_id, node_id, schedule_id, ahead)
         return None if snapshot is None else self._through(snapshot, codec.snapshot_to_pb, codec.snapshot_from_pb)
 
 

@@ -7,6 +7,7 @@ test_sql_outbox.py.)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from sql_builders import history, linear_model, process, schedule, state
 from bamboo_core.errors import AlreadyExistsError, NotFoundError, StateConflictError
 from bamboo_core.events import EventKind
 from bamboo_core.model import DataInput, VarType
-from bamboo_core.ports import Commit, Guard, GuardKind
+from bamboo_core.ports import Commit, Guard, GuardKind, NodeRows
 from bamboo_core.records import ContextValue, Event, ExecuteItem, ExecutionData, ProcessStatus, ScheduleItem
 from bamboo_core.states import State
 
@@ -110,6 +111,47 @@ def test_load_step_of_a_fresh_node_has_no_state_and_empty_scopes(store: Any) -> 
     snap = store.load_step("p", "new")
     assert (snap.state, snap.execution_data, snap.node_inputs) == (None, None, None)
     assert snap.pipeline_states == {} and snap.contexts == {"R": {}}
+
+
+def test_load_step_reads_the_rows_of_the_nodes_ahead(store: Any) -> None:
+    """(MemoryStore's side of ``ahead`` is engine-core's; the SQL stores must match it row for row.)"""
+    store.create_pipeline(linear_model("R"), {}, Commit("R"))
+    inputs = {"x": DataInput(True, "${a}")}
+    store.commit(Commit("R", states=[state("R", "vr"), state("n", "vn"), state("a1", "v1"), state("a2", "v2")],
+                        processes=[process("p", node_id="n")],
+                        execution_data={"n": ExecutionData({"i": 0}, {}), "a1": ExecutionData({"i": 1}, {"o": [1]}),
+                                        "a3": ExecutionData({"i": 3}, {})},
+                        execution_outputs={"a5": {"o": 5}},  # a row with outputs only
+                        node_inputs={"a1": inputs, "a4": {"y": DataInput(False, [4])}}))
+    ahead = ["a1", "a2", "a3", "a4", "a5", "nothing", "R", "n"]
+
+    snap = store.load_step("p", "n", ahead=ahead)
+
+    assert list(snap.ahead) == ahead
+    assert snap.ahead == {
+        "a1": NodeRows(state("a1", "v1"), ExecutionData({"i": 1}, {"o": [1]}), inputs),
+        "a2": NodeRows(state=state("a2", "v2")),
+        "a3": NodeRows(execution_data=ExecutionData({"i": 3}, {})),
+        "a4": NodeRows(node_inputs={"y": DataInput(False, [4])}),
+        "a5": NodeRows(execution_data=ExecutionData({}, {"o": 5})),
+        "nothing": NodeRows(),
+        "R": NodeRows(state=state("R", "vr")),  # a pipeline on the stack may be read ahead too
+        "n": NodeRows(state("n", "vn"), ExecutionData({"i": 0}, {})),
+    }
+    plain = store.load_step("p", "n")
+    assert plain.ahead == {}
+    assert replace(snap, ahead={}) == plain  # reading ahead changes nothing else in the snapshot
+    assert store.load_step("p", "n", ahead=["a2", "a2"]).ahead == {"a2": NodeRows(state=state("a2", "v2"))}
+    assert store.load_step("nope", "n", ahead=["a1"]) is None
+
+
+def test_rows_read_ahead_are_the_latest_committed(store: Any) -> None:
+    store.create_pipeline(linear_model("R"), {}, Commit("R", processes=[process("p", node_id="n")]))
+    assert store.load_step("p", "n", ahead=["a"]).ahead == {"a": NodeRows()}
+    store.commit(Commit("R", states=[state("a", "v2")], execution_data={"a": ExecutionData({"i": 2}, {})},
+                        node_inputs={"a": {"k": DataInput(False, 2)}}))
+    assert store.load_step("p", "n", ahead=["a"]).ahead == {
+        "a": NodeRows(state("a", "v2"), ExecutionData({"i": 2}, {}), {"k": DataInput(False, 2)})}
 
 
 # -- guards ------------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ class Commit(_message.Message):
     def __init__(self, root_id: _Optional[str] = ..., guards: _Optional[_Iterable[_Union[Guard, _Mapping]]] = ..., states: _Optional[_Iterable[_Union[_records_pb2.NodeState, _Mapping]]] = ..., processes: _Optional[_Iterable[_Union[_records_pb2.Process, _Mapping]]] = ..., join_arrivals: _Optional[_Iterable[str]] = ..., schedules: _Optional[_Iterable[_Union[_records_pb2.Schedule, _Mapping]]] = ..., execution_data: _Optional[_Mapping[str, _records_pb2.ExecutionData]] = ..., execution_outputs_json: _Optional[_Mapping[str, str]] = ..., node_inputs: _Optional[_Mapping[str, _records_pb2.NodeInputs]] = ..., contexts: _Optional[_Mapping[str, _records_pb2.ContextValues]] = ..., histories: _Optional[_Iterable[_Union[_records_pb2.History, _Mapping]]] = ..., work: _Optional[_Iterable[_Union[_records_pb2.WorkItem, _Mapping]]] = ..., timers: _Optional[_Iterable[_Union[_records_pb2.Timer, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[_records_pb2.Event, _Mapping]]] = ...) -> None: ...
 
 class StepSnapshot(_message.Message):
-    __slots__ = ("process", "pipeline_states", "state", "execution_data", "node_inputs", "contexts", "root_data_json", "schedule")
+    __slots__ = ("process", "pipeline_states", "state", "execution_data", "node_inputs", "contexts", "root_data_json", "schedule", "ahead")
     class PipelineStatesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +115,7 @@ class StepSnapshot(_message.Message):
     CONTEXTS_FIELD_NUMBER: _ClassVar[int]
     ROOT_DATA_JSON_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    AHEAD_FIELD_NUMBER: _ClassVar[int]
     process: _records_pb2.Process
     pipeline_states: _containers.MessageMap[str, _records_pb2.NodeState]
     state: _records_pb2.NodeState
@@ -123,7 +124,20 @@ class StepSnapshot(_message.Message):
     contexts: _containers.MessageMap[str, _records_pb2.ContextValues]
     root_data_json: str
     schedule: _records_pb2.Schedule
-    def __init__(self, process: _Optional[_Union[_records_pb2.Process, _Mapping]] = ..., pipeline_states: _Optional[_Mapping[str, _records_pb2.NodeState]] = ..., state: _Optional[_Union[_records_pb2.NodeState, _Mapping]] = ..., execution_data: _Optional[_Union[_records_pb2.ExecutionData, _Mapping]] = ..., node_inputs: _Optional[_Union[_records_pb2.NodeInputs, _Mapping]] = ..., contexts: _Optional[_Mapping[str, _records_pb2.ContextValues]] = ..., root_data_json: _Optional[str] = ..., schedule: _Optional[_Union[_records_pb2.Schedule, _Mapping]] = ...) -> None: ...
+    ahead: _containers.RepeatedCompositeFieldContainer[NodeRows]
+    def __init__(self, process: _Optional[_Union[_records_pb2.Process, _Mapping]] = ..., pipeline_states: _Optional[_Mapping[str, _records_pb2.NodeState]] = ..., state: _Optional[_Union[_records_pb2.NodeState, _Mapping]] = ..., execution_data: _Optional[_Union[_records_pb2.ExecutionData, _Mapping]] = ..., node_inputs: _Optional[_Union[_records_pb2.NodeInputs, _Mapping]] = ..., contexts: _Optional[_Mapping[str, _records_pb2.ContextValues]] = ..., root_data_json: _Optional[str] = ..., schedule: _Optional[_Union[_records_pb2.Schedule, _Mapping]] = ..., ahead: _Optional[_Iterable[_Union[NodeRows, _Mapping]]] = ...) -> None: ...
+
+class NodeRows(_message.Message):
+    __slots__ = ("node_id", "state", "execution_data", "node_inputs")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_DATA_FIELD_NUMBER: _ClassVar[int]
+    NODE_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    state: _records_pb2.NodeState
+    execution_data: _records_pb2.ExecutionData
+    node_inputs: _records_pb2.NodeInputs
+    def __init__(self, node_id: _Optional[str] = ..., state: _Optional[_Union[_records_pb2.NodeState, _Mapping]] = ..., execution_data: _Optional[_Union[_records_pb2.ExecutionData, _Mapping]] = ..., node_inputs: _Optional[_Union[_records_pb2.NodeInputs, _Mapping]] = ...) -> None: ...
 
 class CreatePipelineRequest(_message.Message):
     __slots__ = ("tree_json", "root_data_json", "commit")
@@ -164,14 +178,16 @@ class RootOfResponse(_message.Message):
     def __init__(self, root_id: _Optional[str] = ...) -> None: ...
 
 class LoadStepRequest(_message.Message):
-    __slots__ = ("process_id", "node_id", "schedule_id")
+    __slots__ = ("process_id", "node_id", "schedule_id", "ahead")
     PROCESS_ID_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    AHEAD_FIELD_NUMBER: _ClassVar[int]
     process_id: str
     node_id: str
     schedule_id: str
-    def __init__(self, process_id: _Optional[str] = ..., node_id: _Optional[str] = ..., schedule_id: _Optional[str] = ...) -> None: ...
+    ahead: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, process_id: _Optional[str] = ..., node_id: _Optional[str] = ..., schedule_id: _Optional[str] = ..., ahead: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class LoadStepResponse(_message.Message):
     __slots__ = ("snapshot",)

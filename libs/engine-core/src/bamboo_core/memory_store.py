@@ -16,7 +16,7 @@ from typing import Any
 
 from bamboo_core.errors import AlreadyExistsError, NotFoundError, StateConflictError
 from bamboo_core.model import DataInput, PipelineModel
-from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
+from bamboo_core.ports import Commit, Guard, GuardKind, NodeRows, StepSnapshot
 from bamboo_core.records import (
     ContextValue,
     ExecuteItem,
@@ -143,7 +143,8 @@ class MemoryStore:
     def root_of(self, node_id: str) -> str | None:
         return self._root_of.get(node_id)
 
-    def load_step(self, process_id: str, node_id: str, schedule_id: str = "") -> StepSnapshot | None:
+    def load_step(self, process_id: str, node_id: str, schedule_id: str = "",
+                  ahead: Sequence[str] = ()) -> StepSnapshot | None:
         with self._lock:
             process = self._processes.get(process_id)
             if process is None:
@@ -157,6 +158,8 @@ class MemoryStore:
                 contexts={scope: self._contexts.get(scope, _EMPTY) for scope in process.stack},
                 root_data=self._root_data[process.root_id],
                 schedule=self._schedules.get(schedule_id) if schedule_id else None,
+                ahead={node: NodeRows(self._states.get(node), self._execution_data.get(node),
+                                      self._node_inputs.get(node)) for node in ahead},
             )
 
     def get_state(self, node_id: str) -> NodeState | None:

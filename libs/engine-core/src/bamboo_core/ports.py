@@ -63,6 +63,15 @@ class Commit:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeRows:
+    """One node's own stored rows, read ahead for a step that may follow in the same chain."""
+
+    state: NodeState | None = None
+    execution_data: ExecutionData | None = None
+    node_inputs: Mapping[str, DataInput] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StepSnapshot:
     """What a step reads, in one call."""
 
@@ -74,6 +83,9 @@ class StepSnapshot:
     contexts: Mapping[str, Mapping[str, ContextValue]]  # each scope on the stack
     root_data: Mapping[str, Any]
     schedule: Schedule | None = None
+    # The rows of each node asked for with ``ahead`` (an entry for every one, empty
+    # when nothing is stored), so the steps that follow can run without another read.
+    ahead: Mapping[str, NodeRows] = field(default_factory=dict)
 
 
 class StateStore(Protocol):
@@ -88,8 +100,10 @@ class StateStore(Protocol):
     def root_of(self, node_id: str) -> str | None:
         """The root pipeline a node or subprocess id belongs to."""
 
-    def load_step(self, process_id: str, node_id: str, schedule_id: str = "") -> StepSnapshot | None:
-        """Everything a step of ``process_id`` at ``node_id`` needs; None if the process is unknown."""
+    def load_step(self, process_id: str, node_id: str, schedule_id: str = "",
+                  ahead: Sequence[str] = ()) -> StepSnapshot | None:
+        """Everything a step of ``process_id`` at ``node_id`` needs, plus the rows of the
+        nodes in ``ahead`` (in ``StepSnapshot.ahead``); None if the process is unknown."""
 
     def commit(self, commit: Commit) -> None:
         """Apply atomically or raise StateConflictError and change nothing."""

@@ -30,7 +30,11 @@ For the executor:
 
 The engine settings every service must share are read without a prefix
 (``bamboo_core.engine.config.engine_config_from_env``): ``BAMBOO_EXCLUSIVE_GATEWAY_STRATEGY``,
-``BAMBOO_NODE_RERUN_LIMIT``, ``BAMBOO_RERUN_INDEX_OFFSET``.
+``BAMBOO_NODE_RERUN_LIMIT``, ``BAMBOO_RERUN_INDEX_OFFSET``; and how an executor writes a
+chain's steps together: ``BAMBOO_BATCH_STEPS`` (at most this many steps per write, default
+64) and ``BAMBOO_COMMIT_WINDOW_MS`` (no staged step, nor a running component's RUNNING
+state, waits longer than this for its write; default 50). ``1`` and ``0`` write every step
+and every checkpoint at once.
 
 An invalid value raises ``ConfigError`` naming the variable.
 """

@@ -110,10 +110,12 @@ class RemoteStore:
         else:
             self._call(self._stub.Commit, spb.CommitRequest(commit=codec.commit_to_pb(commit)))
 
-    def commit_and_load(self, commit: Commit, process_id: str, node_id: str) -> StepSnapshot | None:
-        """Commit, then load the step of ``process_id`` at ``node_id``, in one round trip."""
-        request = spb.CommitRequest(commit=codec.commit_to_pb(commit),
-                                    then_load=spb.LoadStepRequest(process_id=process_id, node_id=node_id))
+    def commit_and_load(self, commit: Commit, process_id: str, node_id: str,
+                        ahead: Sequence[str] = ()) -> StepSnapshot | None:
+        """Commit, then load the step of ``process_id`` at ``node_id`` (with the rows of the
+        nodes in ``ahead``, as ``load_step``), in one round trip."""
+        then_load = spb.LoadStepRequest(process_id=process_id, node_id=node_id, ahead=ahead)
+        request = spb.CommitRequest(commit=codec.commit_to_pb(commit), then_load=then_load)
         response = self._call(self._stub.Commit, request)
         return codec.snapshot_from_pb(response.snapshot) if response.HasField("snapshot") else None
 
@@ -152,8 +154,9 @@ class RemoteStore:
         response = self._call(self._stub.RootOf, spb.RootOfRequest(node_id=node_id))
         return response.root_id if response.HasField("root_id") else None
 
-    def load_step(self, process_id: str, node_id: str, schedule_id: str = "") -> StepSnapshot | None:
-        request = spb.LoadStepRequest(process_id=process_id, node_id=node_id, schedule_id=schedule_id)
+    def load_step(self, process_id: str, node_id: str, schedule_id: str = "",
+                  ahead: Sequence[str] = ()) -> StepSnapshot | None:
+        request = spb.LoadStepRequest(process_id=process_id, node_id=node_id, schedule_id=schedule_id, ahead=ahead)
         response = self._call(self._stub.LoadStep, request)
         return codec.snapshot_from_pb(response.snapshot) if response.HasField("snapshot") else None
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from bamboo_core.component.service import ScheduleType
 from bamboo_core.events import EventKind
 from bamboo_core.model import DataInput, VarType
-from bamboo_core.ports import Commit, Guard, GuardKind, StepSnapshot
+from bamboo_core.ports import Commit, Guard, GuardKind, NodeRows, StepSnapshot
 from bamboo_core.records import (
     ContextValue,
     Event,
@@ -411,7 +411,36 @@ def snapshot_to_pb(snapshot: StepSnapshot) -> spb.StepSnapshot:
         contexts={key: context_values_to_pb(values) for key, values in snapshot.contexts.items()},
         root_data_json=to_json(snapshot.root_data, "StepSnapshot.root_data"),
         schedule=None if schedule is None else schedule_to_pb(schedule),
+        ahead=[node_rows_to_pb(node_id, rows) for node_id, rows in snapshot.ahead.items()],
     )
+
+
+def node_rows_to_pb(node_id: str, rows: NodeRows) -> spb.NodeRows:
+    state, data, inputs = rows.state, rows.execution_data, rows.node_inputs
+    return spb.NodeRows(
+        node_id=node_id,
+        state=None if state is None else state_to_pb(state),
+        execution_data=None if data is None else execution_data_to_pb(data),
+        node_inputs=None if inputs is None else node_inputs_to_pb(inputs),
+    )
+
+
+def node_rows_from_pb(m: spb.NodeRows) -> NodeRows:
+    return NodeRows(
+        state=_decode_field("state", state_from_pb, m.state) if m.HasField("state") else None,
+        execution_data=(
+            _decode_field("execution_data", execution_data_from_pb, m.execution_data)
+            if m.HasField("execution_data") else None
+        ),
+        node_inputs=node_inputs_from_pb(m.node_inputs) if m.HasField("node_inputs") else None,
+    )  # fmt: skip
+
+
+def _ahead_from_pb(items: Iterable[spb.NodeRows]) -> dict[str, NodeRows]:
+    ahead: dict[str, NodeRows] = {}
+    for index, item in enumerate(items):
+        ahead[item.node_id] = _decode_field(f"StepSnapshot.ahead[{index}]", node_rows_from_pb, item)
+    return ahead
 
 
 def snapshot_from_pb(m: spb.StepSnapshot) -> StepSnapshot:
@@ -434,6 +463,7 @@ def snapshot_from_pb(m: spb.StepSnapshot) -> StepSnapshot:
         schedule=(
             _decode_field("StepSnapshot.schedule", schedule_from_pb, m.schedule) if m.HasField("schedule") else None
         ),
+        ahead=_ahead_from_pb(m.ahead) if m.ahead else {},
     )  # fmt: skip
 
 

@@ -34,6 +34,7 @@ from bamboo_state_store.group_commit import MAX_GROUP, CommitMany, GroupCommitte
 DEFAULT_TIMER_BATCH = 500
 MAX_TIMER_BATCH = 10_000
 TREE_CACHE_SIZE = 128  # encoded trees kept for GetModel (models never change once stored)
+MAX_AHEAD = 256  # nodes one LoadStep may read ahead (a chain's next steps; more is a hostile request)
 
 Ctx: TypeAlias = grpc.ServicerContext
 
@@ -136,9 +137,9 @@ class StateStoreServicer(state_store_pb2_grpc.StateStoreServicer):  # type: igno
     def LoadStep(self, request: spb.LoadStepRequest, context: Ctx) -> spb.LoadStepResponse:
         return spb.LoadStepResponse(**self._load(*_step_key(request)))
 
-    def _load(self, process_id: str, node_id: str, schedule_id: str) -> dict[str, Any]:
+    def _load(self, process_id: str, node_id: str, schedule_id: str, ahead: Sequence[str]) -> dict[str, Any]:
         """``{"snapshot": ...}`` for a known process, ``{}`` for an unknown one."""
-        snapshot = self._store.load_step(process_id, node_id, schedule_id)
+        snapshot = self._store.load_step(process_id, node_id, schedule_id, ahead)
         return {} if snapshot is None else {"snapshot": codec.snapshot_to_pb(snapshot)}
 
     @rpc_errors
@@ -215,10 +216,14 @@ def _model_from_json(tree_json: str) -> PipelineModel:
         raise InvalidTreeError(f"tree_json: not a validated pipeline tree ({type(exc).__name__}: {exc})") from exc
 
 
-def _step_key(request: spb.LoadStepRequest, prefix: str = "") -> tuple[str, str, str]:
+def _step_key(request: spb.LoadStepRequest, prefix: str = "") -> tuple[str, str, str, tuple[str, ...]]:
     """A LoadStepRequest's ids, checked (``prefix`` places the fields in the request for errors)."""
-    return (_required(request.process_id, prefix + "process_id"), _required(request.node_id, prefix + "node_id"),
-            request.schedule_id)
+    process_id = _required(request.process_id, prefix + "process_id")
+    node_id = _required(request.node_id, prefix + "node_id")
+    if len(request.ahead) > MAX_AHEAD:
+        raise ValueError(f"{prefix}ahead: at most {MAX_AHEAD} node ids, got {len(request.ahead)}")
+    _all_named(prefix + "ahead", request.ahead, "")
+    return process_id, node_id, request.schedule_id, tuple(request.ahead)
 
 
 def _required_commit(request: Any, field: str) -> Commit:

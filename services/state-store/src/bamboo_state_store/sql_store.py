@@ -25,7 +25,7 @@ from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal_col
 
 from bamboo_core.errors import NotFoundError
 from bamboo_core.model import DataInput, PipelineModel, build_model
-from bamboo_core.ports import Commit, StepSnapshot
+from bamboo_core.ports import Commit, NodeRows, StepSnapshot
 from bamboo_core.records import ContextValue, ExecuteItem, ExecutionData, History, NodeState, Process, Schedule
 from bamboo_state_store.codec import to_json
 from bamboo_state_store.db import rows as R
@@ -171,14 +171,16 @@ class SqlStore:
 
     # -- the step read ----------------------------------------------------------------
 
-    def load_step(self, process_id: str, node_id: str, schedule_id: str = "") -> StepSnapshot | None:
+    def load_step(self, process_id: str, node_id: str, schedule_id: str = "",
+                  ahead: Sequence[str] = ()) -> StepSnapshot | None:
+        """The step's rows, and those of each node in ``ahead`` (``StepSnapshot.ahead``), in one read."""
         root_id = self._process_root.get(process_id)
         root_data = self._root_data.get(root_id) if root_id is not None else None
-        row = self._ops.load_step(process_id, node_id, schedule_id, root_data is None)
+        row = self._ops.load_step(process_id, node_id, schedule_id, root_data is None, ahead)
         if row is None:
             return None
         process = R.process_from_row(row)
-        states_rows, data, inputs, context_rows, schedule, root_json = row[10:16]
+        states_rows, data, inputs, context_rows, schedule, root_json, ahead_rows = row[10:17]
         states = {s[0]: R.state_from_row(s) for s in states_rows or ()}
         contexts: dict[str, dict[str, ContextValue]] = {scope: {} for scope in process.stack}
         for scope_id, key, type_, value_json, code in context_rows or ():
@@ -198,6 +200,7 @@ class SqlStore:
             contexts=contexts,
             root_data=root_data,
             schedule=R.schedule_from_row(schedule) if schedule is not None else None,
+            ahead=_rows_ahead(ahead, states, ahead_rows) if ahead else {},
         )
 
     # -- queries --------------------------------------------------------------------
@@ -312,6 +315,26 @@ class SqlStore:
                 conn.execute(insert(S.outbox), [{"subject": subject, "payload": payload} for _, subject, payload in due])
                 conn.execute(delete(t).where(t.c.id.in_([row[0] for row in due])))
             return len(due)
+
+
+def _rows_ahead(ahead: Sequence[str], states: Mapping[str, NodeState],
+                rows: Sequence[Sequence[Any]] | None) -> dict[str, NodeRows]:
+    """An entry for each node of ``ahead``: its state, and its ``[id, data inputs, data outputs,
+    node inputs]`` row if it has one (a node with nothing stored gets an empty ``NodeRows``)."""
+    found = {row[0]: row for row in rows or ()}
+    result: dict[str, NodeRows] = {}
+    for node_id in ahead:
+        row = found.get(node_id)
+        if row is None:
+            result[node_id] = NodeRows(state=states.get(node_id))
+            continue
+        _, data_inputs, data_outputs, inputs = row
+        result[node_id] = NodeRows(
+            state=states.get(node_id),
+            execution_data=R.execution_data_from_row(data_inputs, data_outputs) if data_inputs is not None else None,
+            node_inputs=R.node_inputs_from_json(inputs) if inputs is not None else None,
+        )
+    return result
 
 
 def _columns(table: Table, names: Sequence[str]) -> list[Any]:

@@ -20,6 +20,11 @@ class EngineConfig:
     rerun_index_offset: int = 0  # added to the _loop / _inner_loop inputs
     # Steps one execute work item may run before it yields to other work.
     max_chain: int = 1000
+    # A chain's steps are written together (engine.chain): at most this many per write,
+    # and none waits longer than ``commit_window`` seconds for it (nor does a running
+    # component's RUNNING state). 1 and 0 write every step, and every checkpoint, at once.
+    batch_steps: int = 64
+    commit_window: float = 0.05
 
 
 # bamboo-engine reads these from Django settings; a Bamboo cluster's services read them
@@ -27,6 +32,9 @@ class EngineConfig:
 STRATEGY_ENV = "BAMBOO_EXCLUSIVE_GATEWAY_STRATEGY"  # PIPELINE_EXCLUSIVE_GATEWAY_STRATEGY
 RERUN_LIMIT_ENV = "BAMBOO_NODE_RERUN_LIMIT"  # BAMBOO_DJANGO_ERI_NODE_RERUN_LIMIT
 RERUN_INDEX_OFFSET_ENV = "BAMBOO_RERUN_INDEX_OFFSET"  # RERUN_INDEX_OFFSET
+# Bamboo's own: how a chain's steps are written together (see EngineConfig).
+BATCH_STEPS_ENV = "BAMBOO_BATCH_STEPS"
+COMMIT_WINDOW_ENV = "BAMBOO_COMMIT_WINDOW_MS"
 
 
 def engine_config_from_env(environ: Mapping[str, str] = os.environ) -> EngineConfig:
@@ -40,6 +48,8 @@ def engine_config_from_env(environ: Mapping[str, str] = os.environ) -> EngineCon
         exclusive_gateway_strategy=_strategy(environ.get(STRATEGY_ENV, "").strip(), default.exclusive_gateway_strategy),
         rerun_limit=_integer(environ, RERUN_LIMIT_ENV, default.rerun_limit, low=1),
         rerun_index_offset=_integer(environ, RERUN_INDEX_OFFSET_ENV, default.rerun_index_offset, low=0),
+        batch_steps=_integer(environ, BATCH_STEPS_ENV, default.batch_steps, low=1),
+        commit_window=_integer(environ, COMMIT_WINDOW_ENV, round(default.commit_window * 1000), low=0) / 1000,
     )
 
 

@@ -1,20 +1,22 @@
 """The push loop: advance one process node by node (SPEC §1.3, §4.3).
 
-Each node is one step: load a snapshot, decide, commit. Nodes that need no waiting
-run back to back in the same call; the loop stops when the process sleeps, forks,
-suspends, dies, or a commit loses a race.
+Each node is one step: read a snapshot, decide, stage a commit. Nodes that need no
+waiting run back to back in the same call, their commits written together
+(``engine.chain``); the loop stops when the process sleeps, forks, suspends, dies, or
+a write loses a race.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id, new_version
+from bamboo_core.engine.chain import ChainRun
+from bamboo_core.engine.step import SLEEP, Decision, StepContext, new_id
 from bamboo_core.errors import StateConflictError
 from bamboo_core.handlers import HANDLERS
-from bamboo_core.model import NodeType, PipelineModel
-from bamboo_core.ports import Commit, Guard, GuardKind, StateStore, StepSnapshot
+from bamboo_core.model import NodeType
+from bamboo_core.ports import Guard, GuardKind
 from bamboo_core.records import ExecuteItem, ExecutionData, History, NodeState, Process, ProcessStatus, evolve
 from bamboo_core.states import ENTERABLE_STATES, State
 
@@ -23,63 +25,53 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A step that lost a race to an operator (pause, resume) is re-read and re-decided.
+# A chain that lost a race to an operator (pause, resume) is re-read and re-decided.
 CONFLICT_RETRIES = 3
 
 
 def run_execute(engine: Engine, item: ExecuteItem) -> None:
-    node_id, version = item.node_id, item.process_version
     model = engine.model(item.root_id)
-    snap: StepSnapshot | None = None  # the next step's, when the last commit brought it back
-    for _ in range(engine.config.max_chain):
-        result = _attempt(engine, model, item.process_id, node_id, version, snap)
-        if result is None:
-            return
-        ctx, snap = result
-        process = ctx.process
-        if process.status is not ProcessStatus.RUNNING:
-            return
-        node_id, version = process.current_node_id, process.version
-    # A long chain yields: the rest continues as a new work item.
+    chain = ChainRun(engine, model, item.process_id)
+    node_id, version = item.node_id, item.process_version
+    for _ in range(CONFLICT_RETRIES):
+        try:
+            following = _run_chain(engine, chain, node_id, version)
+        except StateConflictError as exc:
+            log.debug("chain of %s from %s lost a race: %s", item.process_id, node_id, exc)
+            node_id, version = chain.base or (node_id, version)
+            chain.discard()  # re-read: the race changed what we read
+            continue
+        if following is not None:  # a long chain yields: the rest continues as a new work item
+            engine.dispatch(ExecuteItem(item.root_id, item.process_id, *following))
+        return
+    # Still losing after every retry (the pipeline kept moving under us): queue the step
+    # again rather than lose it; if the process moved on meanwhile, the copy is dropped.
     engine.dispatch(ExecuteItem(item.root_id, item.process_id, node_id, version))
 
 
-def _attempt(
-    engine: Engine, model: PipelineModel, process_id: str, node_id: str, version: int, snap: StepSnapshot | None
-) -> tuple[StepContext, StepSnapshot | None] | None:
-    """Run one step; returns its context and, when the process goes on, the next step's snapshot."""
-    for _ in range(CONFLICT_RETRIES):
-        snap = snap or engine.store.load_step(process_id, node_id)
+def _run_chain(engine: Engine, chain: ChainRun, node_id: str, version: int) -> tuple[str, int] | None:
+    """Run steps from ``node_id`` until the process stops or ``max_chain`` steps ran; the
+    (node, version) to continue from when it yielded, else None."""
+    process: Process | None = None
+    for _ in range(engine.config.max_chain):
+        snap = chain.snapshot(node_id, process)
         if snap is None or snap.process.version != version or snap.process.status is not ProcessStatus.RUNNING:
+            chain.write()
             return None  # stale or duplicate work: its effect already landed
-        ctx = StepContext(engine, model, model.node(node_id), snap)
-        try:
-            apply(ctx, step(ctx))
-            after = ctx.process
-            following = None
-            if after.status is ProcessStatus.RUNNING:
-                following = commit_and_load(engine.store, ctx.commit, after.id, after.current_node_id)
-            else:
-                engine.store.commit(ctx.commit)
-            ctx.run_after_commit()
-            return ctx, following
-        except StateConflictError as exc:
-            log.debug("step of %s at %s lost a race: %s", process_id, node_id, exc)
-            snap = None  # re-read: the race changed what we read
-    # Still losing after every retry (the pipeline kept moving under us): queue the step
-    # again rather than lose it; if the process moved on meanwhile, the copy is dropped.
-    engine.dispatch(ExecuteItem(model.root_id, process_id, node_id, version))
-    return None
-
-
-def commit_and_load(store: StateStore, commit: Commit, process_id: str, node_id: str) -> StepSnapshot | None:
-    """Commit, then load the step of ``process_id`` at ``node_id`` — in one round trip when the
-    store offers ``commit_and_load`` (a remote store does: it halves the calls of a chain)."""
-    both = getattr(store, "commit_and_load", None)
-    if both is not None:
-        return cast("StepSnapshot | None", both(commit, process_id, node_id))
-    store.commit(commit)
-    return store.load_step(process_id, node_id)
+        ctx = StepContext(engine, chain.model, chain.model.node(node_id), snap, chain)
+        if chain.base is None:
+            chain.base = (node_id, version)
+        apply(ctx, step(ctx))
+        chain.stage(ctx.commit, ctx.after_commit)
+        process = ctx.process
+        if process.status is not ProcessStatus.RUNNING:
+            chain.write()
+            return None
+        node_id, version = process.current_node_id, process.version
+        if chain.due():
+            process = None  # read the next step together with the write
+    chain.write()
+    return node_id, version
 
 
 def step(ctx: StepContext) -> Decision:
@@ -134,18 +126,27 @@ def _enter(ctx: StepContext) -> None:
     scope_pass = scope_state.loop if scope_state is not None and node.scope_id != ctx.root_id else 1
     if state is None:
         state = NodeState(node_id=node.id, root_id=ctx.root_id, parent_id=node.scope_id, name=State.RUNNING,
-                          version=new_version(), created_time=ctx.now)
+                          version=step_version(ctx.process), created_time=ctx.now)
         inner = 1
     elif state.name is State.FINISHED:
         ctx.commit.histories.append(history_of(state, ctx.snap.execution_data))
         inner = state.inner_loop + 1 if state.scope_pass == scope_pass else 1
-        state = evolve(state, version=new_version(), loop=state.loop + 1, retry=0, skip=False, error_ignored=False)
+        state = evolve(state, version=step_version(ctx.process), loop=state.loop + 1, retry=0, skip=False,
+                       error_ignored=False)
     else:  # READY / LOOP_READY: the operation that readied it issued the version
         inner = state.inner_loop if state.scope_pass == scope_pass else 1
     entered = evolve(state, name=State.RUNNING, root_id=ctx.root_id, parent_id=node.scope_id, started_time=ctx.now,
                      archived_time=None, scope_pass=scope_pass, inner_loop=inner)
     ctx.state = entered
     ctx.put_state(entered)
+
+
+def step_version(process: Process) -> str:
+    """The version of the node a step enters: derived from the process version the step
+    read, so a step replayed after a crash (its write never landed) issues the same one,
+    and its component gets the same idempotency key. Each step bumps the process
+    version, so no two steps issue the same."""
+    return f"v{process.id}.{process.version}"
 
 
 def history_of(state: NodeState, data: ExecutionData | None) -> History:

@@ -2,15 +2,17 @@
 
 A step reads one snapshot and writes one ``Commit``. The context keeps the node's
 latest staged state and guards the commit with the versions it read, so a step that
-raced with an operator writes nothing. ``checkpoint`` commits early, for a service
-activity whose state must read RUNNING while its component runs.
+raced with an operator writes nothing. ``component_running`` stages the commit so far
+on its own, for a service activity whose state must read RUNNING while its component
+runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,7 @@ from bamboo_core.records import ContextValue, Event, ExecutionData, NodeState, P
 from bamboo_core.states import ARCHIVED_STATES, State, can_transit
 
 if TYPE_CHECKING:
+    from bamboo_core.engine.chain import ChainRun
     from bamboo_core.engine.engine import Engine
 
 
@@ -57,8 +60,10 @@ SLEEP = Decision(sleep=True)
 
 
 class StepContext:
-    def __init__(self, engine: Engine, model: PipelineModel, node: NodeDef, snap: StepSnapshot) -> None:
+    def __init__(self, engine: Engine, model: PipelineModel, node: NodeDef, snap: StepSnapshot,
+                 chain: ChainRun | None = None) -> None:
         self.engine = engine
+        self.chain = chain  # the execute chain staging this step's commits, if any
         self.model = model
         self.node = node
         self.snap = snap
@@ -152,12 +157,20 @@ class StepContext:
             return
         self.commit.events.append(Event(kind=kind, root_id=self.root_id, node_id=node_id, data=data, time=self.now))
 
-    def checkpoint(self) -> None:
-        """Commit what is staged now; later changes go to a new commit guarded on it."""
+    @contextlib.contextmanager
+    def component_running(self) -> Iterator[None]:
+        """Checkpoint what is staged now (the node RUNNING) for the component's run; later
+        changes go to a new commit guarded on it. Outside a chain it is written at once;
+        in one, it is written with the chain, or while the component runs if it runs long."""
         self.process = evolve(self.process, version=self.process.version + 1)
         self.commit.processes.append(self.process)
-        self.engine.store.commit(self.commit)
-        self.commit = self._fresh_commit()
+        checkpoint, self.commit = self.commit, self._fresh_commit()
+        if self.chain is None:
+            self.engine.store.commit(checkpoint)
+            yield
+            return
+        with self.chain.running(checkpoint):
+            yield
 
     # -- reading the context --------------------------------------------------------
 

@@ -38,16 +38,17 @@ def execute(ctx: StepContext) -> Decision:
         ctx.set_execution_data(plain, {"ex_data": ex_data, "_result": False, **loop_keys})
         ctx.set_state(State.FAILED)
         return SLEEP
-    # The state must read RUNNING (and be force-failable) while the component runs.
-    ctx.checkpoint()
-    data = DataObject(rendered, {})
-    parent_data = DataObject(dict(ctx.snap.root_data), {})
-    ok = run_execute(ctx, service, data, parent_data)
-    outputs = {**data.outputs, "_result": ok, **loop_keys}
-    ctx.set_execution_data(rendered, outputs)
-    if ok and service.need_schedule():
-        return wait_for_schedule(ctx, service, DataObject(rendered, dict(outputs)), parent_data)
-    return complete(ctx, service, ok, outputs, data, parent_data, hook_fail="node_execute_fail")
+    # The state must read RUNNING (and be force-failable) while the component runs
+    # (its execute, and the first poll of its schedule, which runs in the same step).
+    with ctx.component_running():
+        data = DataObject(rendered, {})
+        parent_data = DataObject(dict(ctx.snap.root_data), {})
+        ok = run_execute(ctx, service, data, parent_data)
+        outputs = {**data.outputs, "_result": ok, **loop_keys}
+        ctx.set_execution_data(rendered, outputs)
+        if ok and service.need_schedule():
+            return wait_for_schedule(ctx, service, DataObject(rendered, dict(outputs)), parent_data)
+        return complete(ctx, service, ok, outputs, data, parent_data, hook_fail="node_execute_fail")
 
 
 def load_service(ctx: StepContext) -> Service:

@@ -121,12 +121,15 @@ class PgOps:
 
     # -- load_step ------------------------------------------------------------------------
 
-    def load_step(self, process_id: str, node_id: str, schedule_id: str, want_root: bool) -> tuple[Any, ...] | None:
-        """The process row's columns followed by: states, execution data, node inputs, contexts,
-        schedule (each decoded JSON or None) and the root data JSON text (if ``want_root``)."""
+    def load_step(self, process_id: str, node_id: str, schedule_id: str, want_root: bool,
+                  ahead: Sequence[str] = ()) -> tuple[Any, ...] | None:
+        """The process row's columns followed by: states (the stack's, the node's and those of
+        ``ahead``), execution data, node inputs, contexts, schedule (each decoded JSON or None),
+        the root data JSON text (if ``want_root``) and, for the nodes of ``ahead`` that have any,
+        ``[node id, data inputs, data outputs, node inputs]`` rows (JSON texts or None), or None."""
 
         def work(cur: Cursor) -> tuple[Any, ...] | None:
-            cur.execute(Q.LOAD_STEP.execute, (process_id, node_id, schedule_id, want_root))
+            cur.execute(Q.LOAD_STEP.execute, (process_id, node_id, schedule_id, want_root, list(ahead)))
             row = cur.fetchone()
             return tuple(row) if row is not None else None
 

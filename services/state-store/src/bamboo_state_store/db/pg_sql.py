@@ -124,16 +124,24 @@ ARRIVE = _prepared("bamboo_arrive", ["varchar"], R.arrival_sql("$1"))
 
 _STATE_JSON = "json_build_array(" + ", ".join(f"s.{c}" for c in R.STATE_COLUMNS) + ")"
 _SCHEDULE_JSON = "json_build_array(" + ", ".join(f"d.{c}" for c in R.SCHEDULE_COLUMNS) + ")"
-# $1 process id, $2 node id, $3 schedule id ('' for none), $4 whether to read the root data.
-LOAD_STEP = _prepared("bamboo_load_step", ["varchar", "varchar", "varchar", "boolean"], f"""
+# $1 process id, $2 node id, $3 schedule id ('' for none), $4 whether to read the root data,
+# $5 the ids of the nodes read ahead ('{}' for none). Their states come with the stack's and
+# the node's; the last column has [id, data inputs, data outputs, node inputs] for each of
+# them with execution data or node inputs stored (an empty $5 unnests to nothing: no scan).
+LOAD_STEP = _prepared("bamboo_load_step", ["varchar", "varchar", "varchar", "boolean", "varchar[]"], f"""
 SELECT {', '.join('p.' + c for c in R.PROCESS_COLUMNS)},
-    (SELECT json_agg({_STATE_JSON}) FROM states AS s WHERE s.node_id = ANY(array_append(k.stack, $2))),
+    (SELECT json_agg({_STATE_JSON}) FROM states AS s WHERE s.node_id = ANY(array_append(k.stack, $2) || $5)),
     (SELECT json_build_array(e.inputs_json, e.outputs_json) FROM execution_data AS e WHERE e.node_id = $2),
     (SELECT i.inputs_json FROM node_inputs AS i WHERE i.node_id = $2),
     (SELECT json_agg(json_build_array(c.scope_id, c.key, c.type, c.value_json, c.code) ORDER BY c.seq)
        FROM context_values AS c WHERE c.scope_id = ANY(k.stack)),
     (SELECT {_SCHEDULE_JSON} FROM schedules AS d WHERE d.id = $3),
-    (SELECT r.root_data_json FROM pipelines AS r WHERE r.root_id = p.root_id AND $4)
+    (SELECT r.root_data_json FROM pipelines AS r WHERE r.root_id = p.root_id AND $4),
+    (SELECT json_agg(json_build_array(a.id, e.inputs_json, e.outputs_json, i.inputs_json))
+       FROM unnest($5) AS a(id)
+       LEFT JOIN execution_data AS e ON e.node_id = a.id
+       LEFT JOIN node_inputs AS i ON i.node_id = a.id
+      WHERE e.node_id IS NOT NULL OR i.node_id IS NOT NULL)
 FROM processes AS p
 CROSS JOIN LATERAL (SELECT ARRAY(SELECT json_array_elements_text(p.stack_json::json))::varchar[] AS stack) AS k
 WHERE p.id = $1""")

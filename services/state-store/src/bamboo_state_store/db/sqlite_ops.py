@@ -9,8 +9,8 @@ with ``executemany`` on the driver.
 A commit runs inside ``BEGIN IMMEDIATE`` (the one writer; this process's writers also
 queue on a lock, which beats SQLite's sleeping busy handler), so guards are plain
 reads. A step load is a few indexed SELECTs in one read transaction, which WAL makes
-a consistent snapshot. ``IN`` lists go as one JSON array parameter (``json_each``),
-so every statement's text is fixed.
+a consistent snapshot (the rows of the nodes read ahead included). ``IN`` lists go as
+one JSON array parameter (``json_each``), so every statement's text is fixed.
 """
 
 from __future__ import annotations
@@ -99,6 +99,10 @@ _CONTEXTS = _sql(select(*(S.context_values.c[c] for c in R.CONTEXT_COLUMNS))
                  .order_by(literal_column("context_values.rowid")), ["ids"])  # first-insertion order
 _SCHEDULE = _select(S.schedules, R.SCHEDULE_COLUMNS, S.schedules.c.id == bindparam("id"), ["id"])
 _ROOT_DATA = _select(S.pipelines, ("root_data_json",), S.pipelines.c.root_id == bindparam("id"), ["id"])
+# The nodes read ahead that have execution data or node inputs: [id, data inputs, data outputs, node inputs].
+_AHEAD = """SELECT a.value, e.inputs_json, e.outputs_json, i.inputs_json FROM json_each(?) AS a
+LEFT JOIN execution_data AS e ON e.node_id = a.value LEFT JOIN node_inputs AS i ON i.node_id = a.value
+WHERE e.node_id IS NOT NULL OR i.node_id IS NOT NULL"""
 
 
 class SqliteOps:
@@ -160,13 +164,14 @@ class SqliteOps:
                 _rollback(conn)
                 raise
 
-    def load_step(self, process_id: str, node_id: str, schedule_id: str, want_root: bool) -> tuple[Any, ...] | None:
+    def load_step(self, process_id: str, node_id: str, schedule_id: str, want_root: bool,
+                  ahead: Sequence[str] = ()) -> tuple[Any, ...] | None:
         """The same shape as ``PgOps.load_step``."""
         with self._db.raw() as conn:
             cur = conn.cursor()
             cur.execute("BEGIN")  # one snapshot for all the reads
             try:
-                return _load(cur, process_id, node_id, schedule_id, want_root)
+                return _load(cur, process_id, node_id, schedule_id, want_root, ahead)
             finally:
                 _rollback(conn)  # nothing was written: ending the read transaction is all
 
@@ -176,19 +181,21 @@ def _rollback(conn: Any) -> None:
         conn.dbapi_connection.execute("ROLLBACK")
 
 
-def _load(cur: Any, process_id: str, node_id: str, schedule_id: str, want_root: bool) -> tuple[Any, ...] | None:
+def _load(cur: Any, process_id: str, node_id: str, schedule_id: str, want_root: bool,
+          ahead: Sequence[str]) -> tuple[Any, ...] | None:
     process = cur.execute(_PROCESS, (process_id,)).fetchone()
     if process is None:
         return None
     stack = json.loads(process[3])
-    states = cur.execute(_STATES, (json.dumps([*stack, node_id]),)).fetchall()
+    states = cur.execute(_STATES, (json.dumps([*stack, node_id, *ahead]),)).fetchall()
     data = cur.execute(_DATA, (node_id,)).fetchone()
     inputs = cur.execute(_INPUTS, (node_id,)).fetchone()
     contexts = cur.execute(_CONTEXTS, (json.dumps(stack),)).fetchall()
     schedule = cur.execute(_SCHEDULE, (schedule_id,)).fetchone() if schedule_id else None
     root = cur.execute(_ROOT_DATA, (process[1],)).fetchone() if want_root else None
+    rows_ahead = cur.execute(_AHEAD, (json.dumps(list(ahead)),)).fetchall() if ahead else None
     return (*process, states or None, data, inputs[0] if inputs else None, contexts or None, schedule,
-            root[0] if root else None)
+            root[0] if root else None, rows_ahead or None)
 
 
 def _check_guards(cur: Any, guards: dict[GuardKind, list[tuple[str, Any]]]) -> None:

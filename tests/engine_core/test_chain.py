@@ -1,0 +1,226 @@
+"""The execute chain: steps staged and written together (``bamboo_core.engine.chain``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from bamboo_core.builder import (
+    ConvergeGateway,
+    Data,
+    EmptyEndEvent,
+    EmptyStartEvent,
+    ExclusiveGateway,
+    ServiceActivity,
+    SubProcess,
+    build_tree,
+)
+from bamboo_core.component import Component, Service
+from bamboo_core.engine import Engine
+from bamboo_core.engine import node_operations as node_ops
+from bamboo_core.engine import pipeline_operations as ops
+from bamboo_core.engine.chain import ahead_of, merge
+from bamboo_core.engine.config import EngineConfig
+from bamboo_core.examples import register_examples
+from bamboo_core.memory_store import MemoryStore
+from bamboo_core.model import build_model
+from bamboo_core.ports import Commit, Guard, GuardKind
+from bamboo_core.records import ExecutionData, NodeState, Process, ProcessStatus, WorkItem
+from bamboo_core.states import State
+
+register_examples()
+
+
+class CountingStore(MemoryStore):
+    """Counts writes and reads, and queues the work items commits hand out."""
+
+    def __init__(self) -> None:
+        self.work: list[WorkItem] = []
+        super().__init__(on_commit=lambda commit: self.work.extend(commit.work))
+        self.commits = 0
+        self.loads = 0
+
+    def commit(self, commit: Commit) -> None:
+        self.commits += 1
+        super().commit(commit)
+
+    def load_step(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.loads += 1
+        return super().load_step(*args, **kwargs)
+
+
+def line(length: int, code: str = "debug") -> dict:
+    start = EmptyStartEvent(id="s")
+    tail = start
+    for index in range(length):
+        tail = tail.extend(ServiceActivity(component_code=code, id=f"a{index}"))
+    tail.extend(EmptyEndEvent(id="e"))
+    return build_tree(start, id="P")
+
+
+def run(engine: Engine, store: CountingStore, tree: dict) -> str:
+    root = ops.run_pipeline(engine, tree)
+    store.commits = store.loads = 0  # count the flow's steps, not its creation
+    while store.work:
+        engine.run(store.work.pop(0))
+    return root
+
+
+# -- what is read ahead ------------------------------------------------------------------
+
+
+def test_ahead_follows_single_flows_into_and_out_of_subprocesses() -> None:
+    inner = EmptyStartEvent(id="is")
+    inner.extend(ServiceActivity(component_code="debug", id="ia")).extend(EmptyEndEvent(id="ie"))
+    start = EmptyStartEvent(id="s")
+    start.extend(ServiceActivity(component_code="debug", id="a")).extend(SubProcess(start=inner, id="sp")) \
+        .extend(ServiceActivity(component_code="debug", id="b")).extend(EmptyEndEvent(id="e"))
+    model = build_model(build_tree(start, id="P"))
+
+    assert ahead_of(model, "s", 10) == ["a", "sp", "is", "ia", "ie", "b", "e"]
+    assert ahead_of(model, "s", 3) == ["a", "sp", "is"]
+    assert ahead_of(model, "e", 10) == []  # the root's end: the process ends there
+
+
+def test_ahead_stops_where_a_gateway_decides() -> None:
+    start = EmptyStartEvent(id="s")
+    gateway = ExclusiveGateway(id="g", conditions={0: "True", 1: "False"})
+    start.extend(ServiceActivity(component_code="debug", id="a")).extend(gateway).connect(
+        ServiceActivity(component_code="debug", id="x"), ServiceActivity(component_code="debug", id="y"),
+    ).converge(ConvergeGateway(id="c")).extend(EmptyEndEvent(id="e"))
+    model = build_model(build_tree(start, id="P", data=Data()))
+
+    assert ahead_of(model, "s", 10) == ["a", "g"]
+
+
+# -- merging staged commits -------------------------------------------------------------
+
+
+def _state(node_id: str, version: str, name: State = State.RUNNING) -> NodeState:
+    return NodeState(node_id=node_id, root_id="P", parent_id="P", name=name, version=version)
+
+
+def test_merge_drops_guards_on_rows_the_batch_wrote_and_keeps_the_last_write() -> None:
+    process = Process(id="p", root_id="P", parent_id="", stack=("P",), current_node_id="a",
+                      status=ProcessStatus.RUNNING)
+    first = Commit(root_id="P", guards=[Guard(GuardKind.PROCESS, "p", 1), Guard(GuardKind.STATE, "a", None)],
+                   states=[_state("a", "v1")], processes=[process])
+    second = Commit(root_id="P", guards=[Guard(GuardKind.PROCESS, "p", 2), Guard(GuardKind.STATE, "a", "v1"),
+                                         Guard(GuardKind.STATE, "b", None)],
+                    states=[_state("a", "v1", State.FINISHED), _state("b", "v2")], processes=[process])
+
+    merged = merge([first, second])
+
+    # What the first step read is checked; what the second read of the first's writes is not.
+    assert merged.guards == [Guard(GuardKind.PROCESS, "p", 1), Guard(GuardKind.STATE, "a", None),
+                             Guard(GuardKind.STATE, "b", None)]
+    assert [(s.node_id, s.name) for s in merged.states] == [("a", State.FINISHED), ("b", State.RUNNING)]
+    assert len(merged.processes) == 1
+
+
+def test_merge_applies_outputs_over_data_written_earlier_in_the_batch() -> None:
+    first = Commit(root_id="P", execution_data={"sp": ExecutionData({"x": 1}, {})})
+    second = Commit(root_id="P", execution_outputs={"sp": {"y": 2}}, contexts={"sp": {}})
+    merged = merge([first, second])
+    assert merged.execution_data == {"sp": ExecutionData({"x": 1}, {"y": 2})}
+    assert merged.execution_outputs == {}
+
+
+# -- how often a chain writes -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("config", "most_writes"), [
+    (EngineConfig(batch_steps=64, commit_window=60), 1),  # the whole line in one write
+    (EngineConfig(batch_steps=4, commit_window=60), 6),  # 22 steps, 4 per write
+])
+def test_a_chain_writes_its_steps_together(config: EngineConfig, most_writes: int) -> None:
+    store = CountingStore()
+    engine = Engine(store, config=config)
+    root = run(engine, store, line(10))
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+    assert [store.get_state(f"a{i}").name for i in range(10)] == [State.FINISHED] * 10  # type: ignore[union-attr]
+    assert 1 <= store.commits <= most_writes
+    assert store.loads <= most_writes  # the first read; the rest was read ahead, or read after a write
+
+
+def test_writing_every_step_at_once_is_the_old_behaviour() -> None:
+    store = CountingStore()
+    engine = Engine(store, config=EngineConfig(batch_steps=1, commit_window=0))
+    run(engine, store, line(10))
+    assert store.commits == 2 * 10 + 2  # a checkpoint and a result per activity; start and end
+
+
+# -- a component that runs long ---------------------------------------------------------
+
+
+def _blocking_component(started: threading.Event, release: threading.Event) -> str:
+    class BlockingService(Service):
+        def execute(self, data, parent_data):  # type: ignore[no-untyped-def]
+            started.set()
+            release.wait(10)
+            return True
+
+    class Blocking(Component):
+        code = "test_chain_blocking"
+        name = "blocking"
+        bound_service = BlockingService
+
+    return Blocking.code
+
+
+def _in_thread(action: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=action, daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_a_long_running_component_is_seen_running_and_the_steps_before_it_are_written() -> None:
+    started, release = threading.Event(), threading.Event()
+    store = CountingStore()
+    engine = Engine(store, config=EngineConfig(batch_steps=64, commit_window=0.05))
+    start = EmptyStartEvent(id="s")
+    start.extend(ServiceActivity(component_code="debug", id="a")) \
+        .extend(ServiceActivity(component_code=_blocking_component(started, release), id="b")) \
+        .extend(EmptyEndEvent(id="e"))
+    root = ops.run_pipeline(engine, build_tree(start, id="P"))
+    worker = _in_thread(lambda: engine.run(store.work.pop(0)))
+    started.wait(5)
+
+    _wait_for(lambda: store.get_state("b") is not None)  # written by the watchdog while b runs
+    assert store.get_state("a").name is State.FINISHED  # type: ignore[union-attr]
+    assert store.get_state("b").name is State.RUNNING  # type: ignore[union-attr]
+    release.set()
+    worker.join(5)
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+
+
+def test_a_forced_fail_of_a_long_running_component_wins_over_its_late_result() -> None:
+    started, release = threading.Event(), threading.Event()
+    store = CountingStore()
+    engine = Engine(store, config=EngineConfig(batch_steps=64, commit_window=0.05))
+    start = EmptyStartEvent(id="s")
+    start.extend(ServiceActivity(component_code=_blocking_component(started, release), id="b")) \
+        .extend(EmptyEndEvent(id="e"))
+    root = ops.run_pipeline(engine, build_tree(start, id="P"))
+    worker = _in_thread(lambda: engine.run(store.work.pop(0)))
+    started.wait(5)
+    _wait_for(lambda: store.get_state("b") is not None)
+
+    node_ops.forced_fail_activity(engine, "b", "stuck")
+    release.set()
+    worker.join(5)
+
+    assert not worker.is_alive()
+    assert store.get_state("b").name is State.FAILED  # type: ignore[union-attr]
+    assert store.get_execution_data("b").outputs["ex_data"] == "stuck"  # type: ignore[union-attr]
+    assert store.get_state(root).name is State.RUNNING  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ from bamboo_core.builder import (
     EmptyEndEvent,
     EmptyStartEvent,
     ExclusiveGateway,
+    ParallelGateway,
     ServiceActivity,
     SubProcess,
     build_tree,
@@ -85,7 +86,7 @@ def test_ahead_follows_single_flows_into_and_out_of_subprocesses() -> None:
     assert ahead_of(model, "e", 10) == []  # the root's end: the process ends there
 
 
-def test_ahead_stops_where_a_gateway_decides() -> None:
+def test_ahead_goes_down_every_branch_of_an_exclusive_gateway_nearest_first() -> None:
     start = EmptyStartEvent(id="s")
     gateway = ExclusiveGateway(id="g", conditions={0: "True", 1: "False"})
     start.extend(ServiceActivity(component_code="debug", id="a")).extend(gateway).connect(
@@ -93,7 +94,20 @@ def test_ahead_stops_where_a_gateway_decides() -> None:
     ).converge(ConvergeGateway(id="c")).extend(EmptyEndEvent(id="e"))
     model = build_model(build_tree(start, id="P", data=Data()))
 
-    assert ahead_of(model, "s", 10) == ["a", "g"]
+    assert ahead_of(model, "s", 10) == ["a", "g", "x", "y", "c", "e"]
+    assert ahead_of(model, "s", 3) == ["a", "g", "x"]
+
+
+def test_ahead_stops_where_a_gateway_forks() -> None:
+    start = EmptyStartEvent(id="s")
+    gateway = ParallelGateway(id="g")
+    start.extend(ServiceActivity(component_code="debug", id="a")).extend(gateway).connect(
+        ServiceActivity(component_code="debug", id="x"), ServiceActivity(component_code="debug", id="y"),
+    ).converge(ConvergeGateway(id="c")).extend(EmptyEndEvent(id="e"))
+    model = build_model(build_tree(start, id="P", data=Data()))
+
+    assert ahead_of(model, "s", 10) == ["a", "g"]  # the branches are new processes with reads of their own
+    assert ahead_of(model, "c", 10) == ["e"]
 
 
 # -- merging staged commits -------------------------------------------------------------

@@ -145,6 +145,19 @@ def test_load_step_reads_the_rows_of_the_nodes_ahead(store: Any) -> None:
     assert store.load_step("nope", "n", ahead=["a1"]) is None
 
 
+def test_the_contexts_of_subprocesses_ahead_come_with_the_stacks(store: Any) -> None:
+    store.create_pipeline(linear_model("R"), {}, Commit("R"))
+    ctx = {"R": {"a": ContextValue("a", VarType.PLAIN, 1)}, "SUB": {"b": ContextValue("b", VarType.PLAIN, 2)},
+           "OTHER": {"z": ContextValue("z", VarType.PLAIN, 0)}}
+    store.commit(Commit("R", processes=[process("p", node_id="n")], contexts=ctx))
+
+    snap = store.load_step("p", "n", ahead=["x", "SUB", "EMPTY"])
+
+    # A chain entering SUB needs its context; a scope with no values has no entry.
+    assert snap.contexts == {"R": ctx["R"], "SUB": ctx["SUB"]}
+    assert store.load_step("p", "n").contexts == {"R": ctx["R"]}
+
+
 def test_rows_read_ahead_are_the_latest_committed(store: Any) -> None:
     store.create_pipeline(linear_model("R"), {}, Commit("R", processes=[process("p", node_id="n")]))
     assert store.load_step("p", "n", ahead=["a"]).ahead == {"a": NodeRows()}

@@ -80,7 +80,8 @@ class StepSnapshot:
     state: NodeState | None  # the node's state
     execution_data: ExecutionData | None
     node_inputs: Mapping[str, DataInput] | None  # inputs replaced by retry_node(data=...)
-    contexts: Mapping[str, Mapping[str, ContextValue]]  # each scope on the stack
+    # Each scope on the stack, and each scope (subprocess) among ``ahead`` that has values.
+    contexts: Mapping[str, Mapping[str, ContextValue]]
     root_data: Mapping[str, Any]
     schedule: Schedule | None = None
     # The rows of each node asked for with ``ahead`` (an entry for every one, empty

@@ -184,7 +184,7 @@ class SqlStore:
         states = {s[0]: R.state_from_row(s) for s in states_rows or ()}
         contexts: dict[str, dict[str, ContextValue]] = {scope: {} for scope in process.stack}
         for scope_id, key, type_, value_json, code in context_rows or ():
-            contexts[scope_id][key] = R.context_value_from_row(key, type_, value_json, code)
+            contexts.setdefault(scope_id, {})[key] = R.context_value_from_row(key, type_, value_json, code)
         if root_data is None:
             root_data = {}
             if root_json is not None:  # (no pipeline row: only a store fed commits by hand)

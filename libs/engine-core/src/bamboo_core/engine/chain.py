@@ -23,6 +23,7 @@ from its first unwritten step, as a single step did.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import heapq
 import itertools
@@ -32,39 +33,45 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bamboo_core.model import NodeType, PipelineModel
+from bamboo_core.model import NodeDef, NodeType, PipelineModel
 from bamboo_core.ports import Commit, GuardKind, NodeRows, StepSnapshot
 from bamboo_core.records import ContextValue, ExecutionData, NodeState, Process, Schedule
 
 if TYPE_CHECKING:
     from bamboo_core.engine.engine import Engine
 
-# Node types after which the chain's next node is known from the model alone.
-_LINEAR = frozenset({NodeType.EMPTY_START_EVENT, NodeType.SERVICE_ACTIVITY, NodeType.CONVERGE_GATEWAY})
+_FORKS = frozenset({NodeType.PARALLEL_GATEWAY, NodeType.CONDITIONAL_PARALLEL_GATEWAY})
+_ENDS = frozenset({NodeType.EMPTY_END_EVENT, NodeType.EXECUTABLE_END_EVENT})
 
 
 def ahead_of(model: PipelineModel, node_id: str, limit: int) -> list[str]:
-    """The nodes a process at ``node_id`` reaches next if nothing branches: up to ``limit``,
-    following single outgoing flows, into subprocesses and out of their end events."""
+    """Up to ``limit`` nodes a process at ``node_id`` may reach next without forking,
+    nearest first: along flows, down every branch of an exclusive gateway, into
+    subprocesses and out of their end events."""
     ahead: list[str] = []
-    node = model.node(node_id)
-    while len(ahead) < limit:
-        if node.type is NodeType.SUBPROCESS:
-            following = node.start_event_id
-        elif node.type in _LINEAR and len(node.targets) == 1:
-            following = node.next_id
-        elif node.targets or node.scope_id == model.root_id:
-            break  # a gateway decides at run time; the root's end event ends the process
-        else:  # a subprocess's end event: on to the node after the subprocess
-            scope = model.node(node.scope_id)
-            if len(scope.targets) != 1:
-                break
-            following = scope.next_id
-        if following in ahead or following == node_id:
-            break  # a cycle: its second pass reads again
-        ahead.append(following)
-        node = model.node(following)
+    seen = {node_id}
+    queue = collections.deque([node_id])
+    while queue and len(ahead) < limit:
+        for following in _next_in_process(model, model.node(queue.popleft())):
+            if following not in seen and len(ahead) < limit:
+                seen.add(following)
+                ahead.append(following)
+                queue.append(following)
     return ahead
+
+
+def _next_in_process(model: PipelineModel, node: NodeDef) -> tuple[str, ...]:
+    if node.type is NodeType.SUBPROCESS:
+        return (node.start_event_id,)
+    if node.type in _FORKS:
+        return ()  # the branches run as new processes, with their own reads
+    if node.type in _ENDS:  # the root's end ends the process; a subprocess's goes on after it
+        return () if node.scope_id == model.root_id else _targets(model.node(node.scope_id))
+    return _targets(node)
+
+
+def _targets(node: NodeDef) -> tuple[str, ...]:
+    return tuple(target for _flow, target in node.targets)
 
 
 def merge(commits: Sequence[Commit]) -> Commit:
@@ -184,13 +191,15 @@ class ChainRun:
         rows: NodeRows | None = snap.ahead.get(node_id)
         if node_id == self._snap_node:
             rows = NodeRows(snap.state, snap.execution_data, snap.node_inputs)
-        known_scopes = snap.process.stack
-        if rows is None or any(scope not in known_scopes for scope in process.stack):
+        # A scope entered since the read was read ahead (its context with it) or is unknown.
+        if rows is None or any(scope not in snap.ahead and scope not in snap.process.stack
+                               for scope in process.stack):
             return None
         overlay = self._overlay
         pipeline_states = {}
         for scope in process.stack:
-            state = overlay.states.get(scope) or snap.pipeline_states.get(scope)
+            read = snap.ahead[scope].state if scope in snap.ahead else None
+            state = overlay.states.get(scope) or snap.pipeline_states.get(scope) or read
             if state is not None:
                 pipeline_states[scope] = state
         contexts = {scope: {**snap.contexts.get(scope, {}), **overlay.contexts[scope]}

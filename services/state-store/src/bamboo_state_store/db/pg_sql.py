@@ -126,7 +126,7 @@ _STATE_JSON = "json_build_array(" + ", ".join(f"s.{c}" for c in R.STATE_COLUMNS)
 _SCHEDULE_JSON = "json_build_array(" + ", ".join(f"d.{c}" for c in R.SCHEDULE_COLUMNS) + ")"
 # $1 process id, $2 node id, $3 schedule id ('' for none), $4 whether to read the root data,
 # $5 the ids of the nodes read ahead ('{}' for none). Their states come with the stack's and
-# the node's; the last column has [id, data inputs, data outputs, node inputs] for each of
+# the node's, the contexts of those that are subprocesses with the stack's; the last column has [id, data inputs, data outputs, node inputs] for each of
 # them with execution data or node inputs stored (an empty $5 unnests to nothing: no scan).
 LOAD_STEP = _prepared("bamboo_load_step", ["varchar", "varchar", "varchar", "boolean", "varchar[]"], f"""
 SELECT {', '.join('p.' + c for c in R.PROCESS_COLUMNS)},
@@ -134,7 +134,7 @@ SELECT {', '.join('p.' + c for c in R.PROCESS_COLUMNS)},
     (SELECT json_build_array(e.inputs_json, e.outputs_json) FROM execution_data AS e WHERE e.node_id = $2),
     (SELECT i.inputs_json FROM node_inputs AS i WHERE i.node_id = $2),
     (SELECT json_agg(json_build_array(c.scope_id, c.key, c.type, c.value_json, c.code) ORDER BY c.seq)
-       FROM context_values AS c WHERE c.scope_id = ANY(k.stack)),
+       FROM context_values AS c WHERE c.scope_id = ANY(k.stack || $5)),
     (SELECT {_SCHEDULE_JSON} FROM schedules AS d WHERE d.id = $3),
     (SELECT r.root_data_json FROM pipelines AS r WHERE r.root_id = p.root_id AND $4),
     (SELECT json_agg(json_build_array(a.id, e.inputs_json, e.outputs_json, i.inputs_json))

@@ -190,7 +190,7 @@ def _load(cur: Any, process_id: str, node_id: str, schedule_id: str, want_root: 
     states = cur.execute(_STATES, (json.dumps([*stack, node_id, *ahead]),)).fetchall()
     data = cur.execute(_DATA, (node_id,)).fetchone()
     inputs = cur.execute(_INPUTS, (node_id,)).fetchone()
-    contexts = cur.execute(_CONTEXTS, (json.dumps(stack),)).fetchall()
+    contexts = cur.execute(_CONTEXTS, (json.dumps([*stack, *ahead]),)).fetchall()  # subprocesses ahead too
     schedule = cur.execute(_SCHEDULE, (schedule_id,)).fetchone() if schedule_id else None
     root = cur.execute(_ROOT_DATA, (process[1],)).fetchone() if want_root else None
     rows_ahead = cur.execute(_AHEAD, (json.dumps(list(ahead)),)).fetchall() if ahead else None

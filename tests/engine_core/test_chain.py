@@ -23,6 +23,7 @@ from bamboo_core.component import Component, Service
 from bamboo_core.engine import Engine
 from bamboo_core.engine import node_operations as node_ops
 from bamboo_core.engine import pipeline_operations as ops
+from bamboo_core.engine import chain
 from bamboo_core.engine.chain import ahead_of, merge
 from bamboo_core.engine.config import EngineConfig
 from bamboo_core.examples import register_examples
@@ -238,3 +239,20 @@ def test_a_forced_fail_of_a_long_running_component_wins_over_its_late_result() -
     assert store.get_state("b").name is State.FAILED  # type: ignore[union-attr]
     assert store.get_execution_data("b").outputs["ex_data"] == "stuck"  # type: ignore[union-attr]
     assert store.get_state(root).name is State.RUNNING  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("linger", [0.0, 60.0], ids=["asleep", "ticking"])
+def test_the_watchdog_fires_an_alarm_whether_it_sleeps_or_ticks(monkeypatch: pytest.MonkeyPatch,
+                                                                 linger: float) -> None:
+    """Asleep (nothing armed for LINGER), arming wakes the watchdog; ticking, it finds the
+    alarm on its own within TICK of the deadline."""
+    monkeypatch.setattr(chain, "LINGER", linger)
+    watchdog = chain._Watchdog()
+    watchdog.arm(time.monotonic(), lambda: None).disarm()  # start its thread, let it settle
+    time.sleep(0.05)
+    fired = threading.Event()
+    due = time.monotonic() + 0.01
+    alarm = watchdog.arm(due, fired.set)
+    assert fired.wait(5), "the alarm never fired"
+    alarm.disarm()
+    assert time.monotonic() - due < 1.0

@@ -304,6 +304,13 @@ def _commit_and_load(store: Any, commit: Commit, process_id: str, node_id: str,
     return loaded
 
 
+# The watchdog looks at its alarms at least every TICK seconds while any were armed in
+# the last LINGER seconds, and an alarm only wakes it from a longer sleep: an alarm fires
+# at most TICK late, and arming one costs no thread switch (that cost ~0.2 ms of CPU).
+TICK = 0.02
+LINGER = 1.0
+
+
 class _Alarm:
     __slots__ = ("when", "action", "state", "error")
 
@@ -330,9 +337,9 @@ class _Alarm:
 class _Watchdog:
     """One daemon thread that fires alarms at their deadlines (monotonic time).
 
-    One thread for the whole process, woken only when a new alarm is due before the
-    one it sleeps towards: most alarms are cancelled long before they are due, and a
-    thread (or a wake-up) per alarm would cost more than the step it guards.
+    One thread for the whole process, which wakes on its own (see TICK): most alarms
+    are cancelled long before they are due, and a thread (or a wake-up) per alarm would
+    cost more than the step it guards.
     """
 
     def __init__(self) -> None:
@@ -349,7 +356,7 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="bamboo-chain-watchdog", daemon=True)
                 self._thread.start()
-            elif when < self._wake_at:
+            elif self._wake_at == math.inf:
                 self.lock.notify_all()
         return alarm
 
@@ -367,6 +374,7 @@ class _Watchdog:
                 self.lock.notify_all()
 
     def _next_due(self) -> _Alarm:
+        idle_until = time.monotonic() + LINGER
         while True:
             while self._heap and self._heap[0][2].state == _Alarm.CANCELLED:
                 heapq.heappop(self._heap)
@@ -374,8 +382,11 @@ class _Watchdog:
             if self._heap and self._heap[0][0] <= now:
                 self._wake_at = math.inf
                 return heapq.heappop(self._heap)[2]
-            self._wake_at = self._heap[0][0] if self._heap else math.inf
-            self.lock.wait(self._wake_at - now if self._heap else None)
+            if self._heap:
+                self._wake_at, idle_until = min(self._heap[0][0], now + TICK), now + LINGER
+            else:
+                self._wake_at = now + TICK if now < idle_until else math.inf
+            self.lock.wait(None if self._wake_at == math.inf else self._wake_at - now)
 
 
 WATCHDOG = _Watchdog()

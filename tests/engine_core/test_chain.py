@@ -29,7 +29,7 @@ from bamboo_core.engine.config import EngineConfig
 from bamboo_core.examples import register_examples
 from bamboo_core.memory_store import MemoryStore
 from bamboo_core.model import build_model
-from bamboo_core.ports import Commit, Guard, GuardKind
+from bamboo_core.ports import MAX_AHEAD, Commit, Guard, GuardKind
 from bamboo_core.records import ExecutionData, NodeState, Process, ProcessStatus, WorkItem
 from bamboo_core.states import State
 
@@ -99,7 +99,7 @@ def test_ahead_goes_down_every_branch_of_an_exclusive_gateway_nearest_first() ->
     assert ahead_of(model, "s", 3) == ["a", "g", "x"]
 
 
-def test_ahead_stops_where_a_gateway_forks() -> None:
+def test_ahead_goes_down_every_branch_of_a_fork_to_its_converge_gateway() -> None:
     start = EmptyStartEvent(id="s")
     gateway = ParallelGateway(id="g")
     start.extend(ServiceActivity(component_code="debug", id="a")).extend(gateway).connect(
@@ -107,7 +107,8 @@ def test_ahead_stops_where_a_gateway_forks() -> None:
     ).converge(ConvergeGateway(id="c")).extend(EmptyEndEvent(id="e"))
     model = build_model(build_tree(start, id="P", data=Data()))
 
-    assert ahead_of(model, "s", 10) == ["a", "g"]  # the branches are new processes with reads of their own
+    assert ahead_of(model, "s", 10) == ["a", "g", "x", "y", "c", "e"]  # the chain may run the branches
+    assert ahead_of(model, "s", 3) == ["a", "g", "x"]
     assert ahead_of(model, "c", 10) == ["e"]
 
 
@@ -256,3 +257,89 @@ def test_the_watchdog_fires_an_alarm_whether_it_sleeps_or_ticks(monkeypatch: pyt
     assert fired.wait(5), "the alarm never fired"
     alarm.disarm()
     assert time.monotonic() - due < 1.0
+
+
+# -- a fork's branches run in the chain ---------------------------------------------------
+
+
+def fork_of(*branch_codes: str) -> dict:
+    """s → a → g ⟨b0 | b1 | ...⟩ → c → z → e"""
+    start = EmptyStartEvent(id="s")
+    branches = [ServiceActivity(component_code=code, id=f"b{index}") for index, code in enumerate(branch_codes)]
+    start.extend(ServiceActivity(component_code="debug", id="a")).extend(ParallelGateway(id="g")) \
+        .connect(*branches).converge(ConvergeGateway(id="c")) \
+        .extend(ServiceActivity(component_code="debug", id="z")).extend(EmptyEndEvent(id="e"))
+    return build_tree(start, id="P")
+
+
+def test_short_branches_run_and_join_in_the_chain_one_read_and_one_write() -> None:
+    store = CountingStore()
+    engine = Engine(store, config=EngineConfig(batch_steps=64, commit_window=60))
+
+    root = run(engine, store, fork_of("debug", "debug", "debug"))
+
+    assert (store.loads, store.commits) == (1, 1)
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+    for node in ("a", "g", "b0", "b1", "b2", "c", "z", "e"):
+        state = store.get_state(node)
+        assert state is not None and state.name is State.FINISHED and state.loop == 1, node
+    processes = store.get_processes(root)
+    assert len(processes) == 4 and all(p.status is ProcessStatus.DEAD for p in processes)
+
+
+def test_a_write_while_branches_wait_hands_them_to_other_workers() -> None:
+    store = CountingStore()
+    engine = Engine(store, config=EngineConfig(batch_steps=6, commit_window=60))
+    root = ops.run_pipeline(engine, fork_of("debug", "debug", "debug", "debug"))
+
+    engine.run(store.work.pop(0))  # s, a, g, then b0 until six steps are staged: written
+
+    assert len(store.work) >= 2  # the branches not started, each with a work item of its own
+    assert {item.node_id for item in store.work} <= {"b1", "b2", "b3"}
+    while store.work:
+        engine.run(store.work.pop(0))
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+    assert all(store.get_state(f"b{index}").loop == 1 for index in range(4))  # type: ignore[union-attr]
+    assert store.get_state("z").loop == 1  # type: ignore[union-attr]
+
+
+def test_a_long_running_branch_hands_its_siblings_to_other_workers_while_it_runs() -> None:
+    started, release = threading.Event(), threading.Event()
+    store = CountingStore()
+    engine = Engine(store, config=EngineConfig(batch_steps=64, commit_window=0.05))
+    root = ops.run_pipeline(engine, fork_of(_blocking_component(started, release), "debug", "debug"))
+    worker = _in_thread(lambda: engine.run(store.work.pop(0)))
+    started.wait(5)
+
+    _wait_for(lambda: len(store.work) == 2)  # the watchdog's write, while b0 runs
+    assert {item.node_id for item in store.work} == {"b1", "b2"}
+    while store.work:  # another worker runs the siblings meanwhile
+        engine.run(store.work.pop(0))
+    assert store.get_state("b1").name is State.FINISHED  # type: ignore[union-attr]
+    assert store.get_state("b0").name is State.RUNNING  # type: ignore[union-attr]
+    release.set()
+    worker.join(5)
+    while store.work:  # b0's arrival was the last: the store resumes the parent
+        engine.run(store.work.pop(0))
+
+    assert not worker.is_alive()
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+    assert store.get_state("z").loop == 1  # type: ignore[union-attr]
+
+
+def test_a_chain_reads_ahead_no_more_nodes_than_the_store_takes() -> None:
+    store = CountingStore()
+    asked: list[int] = []
+    load_step = store.load_step
+
+    def counting_load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(len(kwargs.get("ahead", ())))
+        return load_step(*args, **kwargs)
+
+    store.load_step = counting_load  # type: ignore[method-assign]
+    engine = Engine(store, config=EngineConfig(batch_steps=1000, commit_window=60))
+
+    root = run(engine, store, line(400))
+
+    assert store.get_state(root).name is State.FINISHED  # type: ignore[union-attr]
+    assert asked and max(asked) == MAX_AHEAD

@@ -11,12 +11,11 @@ import grpc
 import pytest
 
 from bamboo_core.model import DataInput
-from bamboo_core.ports import Commit, Guard, GuardKind, NodeRows
+from bamboo_core.ports import MAX_AHEAD, Commit, Guard, GuardKind, NodeRows
 from bamboo_core.records import ExecutionData, NodeState, evolve
 from bamboo_core.states import State
 from bamboo_proto.v1 import state_store_pb2 as spb
 from bamboo_state_store import codec
-from bamboo_state_store.servicer import MAX_AHEAD
 from tests.state_store.test_server_support import RunningServer, Seeded, running_fixture, seed  # noqa: F401  (fixture)
 
 

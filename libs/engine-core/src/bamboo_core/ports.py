@@ -62,6 +62,9 @@ class Commit:
     events: list[Event] = field(default_factory=list)
 
 
+MAX_AHEAD = 256  # nodes one load_step may read ahead; the state-store refuses more
+
+
 @dataclass(frozen=True, slots=True)
 class NodeRows:
     """One node's own stored rows, read ahead for a step that may follow in the same chain."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 
@@ -39,8 +39,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from bamboo_core.engine.engine import Engine
-from bamboo_core.ports import StateStore
-from bamboo_core.records import ExecuteItem, ProcessStatus, WorkItem
+from bamboo_core.ports import Commit, StateStore
+from bamboo_core.records import ExecuteItem, Process, ProcessStatus, WorkItem
 from bamboo_executor.config import WorkerSettings
 from bamboo_proto.v1 import records_pb2
 from bamboo_state_store.codec import work_item_from_pb
@@ -110,6 +110,11 @@ def continue_orphaned_chain(engine: Engine, item: ExecuteItem) -> None:
     RUNNING past the item's version is continued from where it stands. If it was not
     orphaned after all (another consumer is moving it), the versioned commits let
     exactly one of the two land; the other is dropped as stale.
+
+    The same holds for the branches of a fork the chain ran itself (``engine.chain``):
+    one it was running when it wrote has no work item of its own, so when the process
+    is JOINING, each of its branches still moving gets a work item at the step it stands
+    (a branch that had one is then moved by whichever of the two lands first).
     """
     snap = engine.store.load_step(item.process_id, item.node_id)
     if snap is None:
@@ -118,7 +123,31 @@ def continue_orphaned_chain(engine: Engine, item: ExecuteItem) -> None:
     if process.status is ProcessStatus.RUNNING and process.version > item.process_version:
         _log.info("continuing process %s at %s (version %d) after a redelivery",
                   process.id, process.current_node_id, process.version)
-        engine.execute(ExecuteItem(process.root_id, process.id, process.current_node_id, process.version))
+        engine.execute(_item_at(process))
+    elif process.status is ProcessStatus.JOINING:
+        branches = _moving_branches(engine.store.get_processes(process.root_id), process.id)
+        if branches:
+            _log.info("continuing %d branches of process %s after a redelivery", len(branches), process.id)
+            engine.store.commit(Commit(root_id=process.root_id, work=[_item_at(branch) for branch in branches]))
+
+
+def _moving_branches(processes: Sequence[Process], parent_id: str) -> list[Process]:
+    """The RUNNING descendants of ``parent_id`` through JOINING ones (nested forks)."""
+    children: dict[str, list[Process]] = {}
+    for process in processes:
+        children.setdefault(process.parent_id, []).append(process)
+    moving, joining = [], [parent_id]
+    while joining:
+        for branch in children.get(joining.pop(), ()):
+            if branch.status is ProcessStatus.RUNNING:
+                moving.append(branch)
+            elif branch.status is ProcessStatus.JOINING:
+                joining.append(branch.id)
+    return moving
+
+
+def _item_at(process: Process) -> ExecuteItem:
+    return ExecuteItem(process.root_id, process.id, process.current_node_id, process.version)
 
 
 class Worker:

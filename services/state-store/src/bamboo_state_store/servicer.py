@@ -24,7 +24,7 @@ import grpc
 
 from bamboo_core.errors import InvalidTreeError
 from bamboo_core.model import PipelineModel, build_model
-from bamboo_core.ports import Commit, StateStore
+from bamboo_core.ports import MAX_AHEAD, Commit, StateStore
 from bamboo_proto.v1 import state_store_pb2 as spb
 from bamboo_proto.v1 import state_store_pb2_grpc
 from bamboo_state_store import codec
@@ -34,7 +34,6 @@ from bamboo_state_store.group_commit import MAX_GROUP, CommitMany, GroupCommitte
 DEFAULT_TIMER_BATCH = 500
 MAX_TIMER_BATCH = 10_000
 TREE_CACHE_SIZE = 128  # encoded trees kept for GetModel (models never change once stored)
-MAX_AHEAD = 256  # nodes one LoadStep may read ahead (a chain's next steps; more is a hostile request)
 
 Ctx: TypeAlias = grpc.ServicerContext
 

@@ -6,9 +6,15 @@ commits are *staged*: the chain reads the rows of the nodes ahead of it with its
 load, derives each next step's snapshot from that read and what it staged since, and
 writes the staged steps as one commit (which brings back the next read) when
 
-- the process stops moving (sleeps, forks, dies, suspends),
+- the process stops moving (sleeps, dies, suspends) and no branch is left to run,
 - ``batch_steps`` steps are staged, or ``commit_window`` seconds passed since the first,
-- the next node was not read ahead (a gateway's branch, a new subprocess scope).
+- the next node was not read ahead.
+
+A fork's branches run in the chain too, one after another, until it next writes: that
+write hands the branches not yet started to other workers (their work items are in the
+staged fork), so branches wait for each other at most one window. When every branch ran
+here and reached the converge gateway before any write, the chain joins them itself and
+the parent goes on in the chain: a flow of short branches costs one read and one write.
 
 A component that runs longer than the window gets its RUNNING checkpoint (and every step
 before it) written from the watchdog thread while it runs, so operators see it running
@@ -17,14 +23,17 @@ and can force-fail it, as they could when every checkpoint was written at once.
 Guarantees are unchanged: a crash before the write loses staged steps, and their replay
 (the work item is redelivered) re-runs their components with the same versions, hence
 the same idempotency keys, because a step's version derives from what it read
-(``execute.step_version``). A write that loses a race changes nothing; the chain re-reads
-from its first unwritten step, as a single step did.
+(``execute.step_version``). A branch the chain was running when it wrote has no work
+item of its own: the redelivered item of the process that forked it continues it (the
+executor's ``continue_orphaned_chain``). A write that loses a race changes nothing; the
+chain re-reads from its first unwritten step, as a single step did.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import heapq
 import itertools
 import math
@@ -34,8 +43,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bamboo_core.model import NodeDef, NodeType, PipelineModel
-from bamboo_core.ports import Commit, GuardKind, NodeRows, StepSnapshot
-from bamboo_core.records import ContextValue, ExecutionData, NodeState, Process, Schedule
+from bamboo_core.ports import MAX_AHEAD, Commit, GuardKind, NodeRows, StepSnapshot
+from bamboo_core.records import (
+    ContextValue,
+    ExecuteItem,
+    ExecutionData,
+    NodeState,
+    Process,
+    ProcessStatus,
+    Schedule,
+    evolve,
+)
 
 if TYPE_CHECKING:
     from bamboo_core.engine.engine import Engine
@@ -45,9 +63,8 @@ _ENDS = frozenset({NodeType.EMPTY_END_EVENT, NodeType.EXECUTABLE_END_EVENT})
 
 
 def ahead_of(model: PipelineModel, node_id: str, limit: int) -> list[str]:
-    """Up to ``limit`` nodes a process at ``node_id`` may reach next without forking,
-    nearest first: along flows, down every branch of an exclusive gateway, into
-    subprocesses and out of their end events."""
+    """Up to ``limit`` nodes a chain at ``node_id`` may reach next, nearest first: along
+    flows, down every branch of a gateway, into subprocesses and out of their end events."""
     ahead: list[str] = []
     seen = {node_id}
     queue = collections.deque([node_id])
@@ -63,8 +80,6 @@ def ahead_of(model: PipelineModel, node_id: str, limit: int) -> list[str]:
 def _next_in_process(model: PipelineModel, node: NodeDef) -> tuple[str, ...]:
     if node.type is NodeType.SUBPROCESS:
         return (node.start_event_id,)
-    if node.type in _FORKS:
-        return ()  # the branches run as new processes, with their own reads
     if node.type in _ENDS:  # the root's end ends the process; a subprocess's goes on after it
         return () if node.scope_id == model.root_id else _targets(model.node(node.scope_id))
     return _targets(node)
@@ -147,13 +162,23 @@ class _Overlay:
             self.contexts.setdefault(scope_id, {}).update(values)
 
 
+@dataclasses.dataclass(slots=True)
+class _Fork:
+    """A fork staged in this chain, whose branches the chain runs until it writes."""
+
+    parent: Process  # the forking process, JOINING, as staged
+    commit: Commit  # the staged step that forked: its work items start the branches
+    branches: frozenset[str]  # the child process ids
+    waiting: dict[str, Process]  # branches not started, by id (their work items still staged)
+    arrived: int = 0  # branches run here that reached the converge gateway
+
+
 class ChainRun:
     """One execute work item's chain: the last read, the staged steps, and their writing."""
 
-    def __init__(self, engine: Engine, model: PipelineModel, process_id: str) -> None:
+    def __init__(self, engine: Engine, model: PipelineModel) -> None:
         self._engine = engine
         self.model = model
-        self._process_id = process_id
         self._steps = max(1, engine.config.batch_steps)
         self._window = engine.config.commit_window
         self._snap: StepSnapshot | None = None  # the last read from the store
@@ -163,23 +188,25 @@ class ChainRun:
         self._effects: list[Callable[[], object]] = []  # completion hooks of staged steps
         self._landed: list[Callable[[], object]] = []  # ... of steps the watchdog wrote
         self._first_staged = 0.0
+        self._forks: dict[str, _Fork] = {}  # by parent id; emptied by every write
         self._lock = threading.Lock()  # the watchdog writes while a component runs
-        self.base: tuple[str, int] | None = None  # (node, process version) of the first staged step
+        # (process, node, process version) of the first staged step
+        self.base: tuple[str, str, int] | None = None
 
     # -- reading ----------------------------------------------------------------------
 
-    def snapshot(self, node_id: str, process: Process | None) -> StepSnapshot | None:
+    def snapshot(self, process_id: str, node_id: str, process: Process | None) -> StepSnapshot | None:
         """The step of the process at ``node_id``: derived from the last read when it can
         be, else read (writing what is staged first, in the same round trip)."""
         derived = self._derive(node_id, process) if process is not None else None
         if derived is not None:
             return derived
-        ahead = ahead_of(self.model, node_id, self._steps) if self._steps > 1 else ()
+        ahead = ahead_of(self.model, node_id, min(self._steps, MAX_AHEAD)) if self._steps > 1 else ()
         commit = self._take()
         if commit is None:
-            snap = self._engine.store.load_step(self._process_id, node_id, ahead=ahead)
+            snap = self._engine.store.load_step(process_id, node_id, ahead=ahead)
         else:
-            snap = _commit_and_load(self._engine.store, commit, self._process_id, node_id, ahead)
+            snap = _commit_and_load(self._engine.store, commit, process_id, node_id, ahead)
             self._after_write()
         self._snap, self._snap_node, self._overlay = snap, node_id, _Overlay()
         return snap
@@ -250,7 +277,47 @@ class ChainRun:
             self._pending.clear()
             self._effects.clear()
             self._landed.clear()
+            self._forks.clear()
         self._snap, self._overlay, self.base = None, _Overlay(), None
+
+    # -- a fork's branches ------------------------------------------------------------
+
+    def hold_branches(self, parent: Process, commit: Commit) -> None:
+        """Keep the branches ``parent`` just forked in ``commit`` (staged) to run here."""
+        branches = {p.id: p for p in commit.processes if p.parent_id == parent.id and p.id != parent.id}
+        with self._lock:
+            self._forks[parent.id] = _Fork(parent, commit, frozenset(branches), branches)
+
+    def next_branch(self) -> Process | None:
+        """A held branch to run now, its work item withdrawn from the staged fork (the
+        innermost fork's first), or None when every branch started or was handed on."""
+        with self._lock:
+            for fork in reversed(self._forks.values()):
+                if fork.waiting:
+                    branch_id = next(iter(fork.waiting))
+                    branch = fork.waiting.pop(branch_id)
+                    fork.commit.work = [item for item in fork.commit.work
+                                        if not (isinstance(item, ExecuteItem) and item.process_id == branch_id)]
+                    return branch
+        return None
+
+    def arrived(self, branch: Process) -> Process | None:
+        """A branch run here reached its converge gateway. When it is the last of its fork
+        and every one ran here since the last write, join here as the store would (the
+        arrivals become the parent's resumption) and return the parent, resumed."""
+        with self._lock:
+            fork = self._forks.get(branch.parent_id)
+            if fork is None:
+                return None  # forked before the last write: the store counts the arrival
+            fork.arrived += 1
+            if fork.arrived < len(fork.branches):
+                return None
+            del self._forks[branch.parent_id]
+            for commit in self._pending:
+                commit.join_arrivals = [child for child in commit.join_arrivals if child not in fork.branches]
+        resumed = evolve(fork.parent, need_ack=0, status=ProcessStatus.RUNNING, version=fork.parent.version + 1)
+        self.stage(Commit(root_id=resumed.root_id, processes=[resumed]))
+        return resumed
 
     @contextlib.contextmanager
     def running(self, checkpoint: Commit) -> Iterator[None]:
@@ -273,12 +340,15 @@ class ChainRun:
             self._engine.store.commit(commit)
 
     def _take(self, *, keep_effects: bool = False) -> Commit | None:
-        """The staged steps as one commit, removed from the stage (None if nothing is staged)."""
+        """The staged steps as one commit, removed from the stage (None if nothing is staged).
+
+        The branches held and not started go with it: their work items are in it."""
         with self._lock:
             if not self._pending:
                 return None
             commit = merge(self._pending)
             self._pending = []
+            self._forks.clear()
             if keep_effects:  # landed effects run on the chain's thread, not the watchdog's
                 self._landed += self._effects
                 self._effects = []

@@ -2,8 +2,8 @@
 
 Each node is one step: read a snapshot, decide, stage a commit. Nodes that need no
 waiting run back to back in the same call, their commits written together
-(``engine.chain``); the loop stops when the process sleeps, forks, suspends, dies, or
-a write loses a race.
+(``engine.chain``), and so do the branches of a fork until the chain writes; the loop
+stops when no process it runs can move on, or a write loses a race.
 """
 
 from __future__ import annotations
@@ -31,47 +31,66 @@ CONFLICT_RETRIES = 3
 
 def run_execute(engine: Engine, item: ExecuteItem) -> None:
     model = engine.model(item.root_id)
-    chain = ChainRun(engine, model, item.process_id)
-    node_id, version = item.node_id, item.process_version
+    chain = ChainRun(engine, model)
+    where = (item.process_id, item.node_id, item.process_version)
     for _ in range(CONFLICT_RETRIES):
         try:
-            following = _run_chain(engine, chain, node_id, version)
+            following = _run_chain(engine, chain, *where)
         except StateConflictError as exc:
-            log.debug("chain of %s from %s lost a race: %s", item.process_id, node_id, exc)
-            node_id, version = chain.base or (node_id, version)
+            log.debug("chain of %s from %s lost a race: %s", where[0], where[1], exc)
+            where = chain.base or where
             chain.discard()  # re-read: the race changed what we read
             continue
         if following is not None:  # a long chain yields: the rest continues as a new work item
-            engine.dispatch(ExecuteItem(item.root_id, item.process_id, *following))
+            engine.dispatch(ExecuteItem(item.root_id, *following))
         return
     # Still losing after every retry (the pipeline kept moving under us): queue the step
     # again rather than lose it; if the process moved on meanwhile, the copy is dropped.
-    engine.dispatch(ExecuteItem(item.root_id, item.process_id, node_id, version))
+    engine.dispatch(ExecuteItem(item.root_id, *where))
 
 
-def _run_chain(engine: Engine, chain: ChainRun, node_id: str, version: int) -> tuple[str, int] | None:
-    """Run steps from ``node_id`` until the process stops or ``max_chain`` steps ran; the
-    (node, version) to continue from when it yielded, else None."""
+def _run_chain(engine: Engine, chain: ChainRun, process_id: str, node_id: str,
+               version: int) -> tuple[str, str, int] | None:
+    """Run steps from ``node_id`` until no process of the chain can move on or
+    ``max_chain`` steps ran; the (process, node, version) to continue from when it
+    yielded, else None."""
     process: Process | None = None
     for _ in range(engine.config.max_chain):
-        snap = chain.snapshot(node_id, process)
+        snap = chain.snapshot(process_id, node_id, process)
         if snap is None or snap.process.version != version or snap.process.status is not ProcessStatus.RUNNING:
             chain.write()
             return None  # stale or duplicate work: its effect already landed
         ctx = StepContext(engine, chain.model, chain.model.node(node_id), snap, chain)
         if chain.base is None:
-            chain.base = (node_id, version)
+            chain.base = (process_id, node_id, version)
         apply(ctx, step(ctx))
         chain.stage(ctx.commit, ctx.after_commit)
         process = ctx.process
         if process.status is not ProcessStatus.RUNNING:
-            chain.write()
-            return None
-        node_id, version = process.current_node_id, process.version
+            process = _next_process(chain, ctx)
+            if process is None:
+                chain.write()
+                return None
+        process_id, node_id, version = process.id, process.current_node_id, process.version
         if chain.due():
             process = None  # read the next step together with the write
     chain.write()
-    return node_id, version
+    return process_id, node_id, version
+
+
+def _next_process(chain: ChainRun, ctx: StepContext) -> Process | None:
+    """After a step that stopped its process: the process the chain runs next, if any —
+    the parent its branches all joined here, or a branch of a fork it holds."""
+    stopped = ctx.process
+    if chain.due():
+        return None  # the write comes first: it hands the branches held to other workers
+    if stopped.status is ProcessStatus.JOINING:
+        chain.hold_branches(stopped, ctx.commit)
+    elif stopped.id in ctx.commit.join_arrivals:
+        resumed = chain.arrived(stopped)
+        if resumed is not None:
+            return resumed
+    return chain.next_branch()
 
 
 def step(ctx: StepContext) -> Decision:

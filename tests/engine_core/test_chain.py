@@ -20,10 +20,9 @@ from bamboo_core.builder import (
     build_tree,
 )
 from bamboo_core.component import Component, Service
-from bamboo_core.engine import Engine
+from bamboo_core.engine import Engine, chain
 from bamboo_core.engine import node_operations as node_ops
 from bamboo_core.engine import pipeline_operations as ops
-from bamboo_core.engine import chain
 from bamboo_core.engine.chain import ahead_of, merge
 from bamboo_core.engine.config import EngineConfig
 from bamboo_core.examples import register_examples

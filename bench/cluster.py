@@ -51,7 +51,7 @@ from embedded import TARGET_STEPS_PER_SECOND, EmbeddedRun  # noqa: E402
 from embedded import run_once as run_embedded  # noqa: E402
 from measure import node_steps, percentile, step_latencies  # noqa: E402
 from shapes import CASES, big  # noqa: E402
-from state_store import fresh_database  # noqa: E402
+from state_store import cpu_seconds, fresh_database  # noqa: E402
 
 from bamboo_core import api  # noqa: E402
 from bamboo_core.examples import register_examples  # noqa: E402
@@ -66,7 +66,6 @@ TARGET_HUGE_OVER_BIG = 11.0
 TARGET_RSS_MB = 150.0
 POLL_SECONDS = 0.01  # one primary-key lookup of the roots: costs the database next to nothing
 FAILURE_CHECK_SECONDS = 0.5
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # -- processes: peak memory and CPU from /proc ---------------------------------------------
@@ -93,16 +92,6 @@ def reset_peak(pid: int) -> None:
             clear_refs.write("5")
     except OSError:
         pass
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` so far (0 when it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
 def postgres_pids() -> list[int]:

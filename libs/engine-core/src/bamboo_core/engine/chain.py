@@ -12,9 +12,10 @@ writes the staged steps as one commit (which brings back the next read) when
 
 A fork's branches run in the chain too, one after another, until it next writes: that
 write hands the branches not yet started to other workers (their work items are in the
-staged fork), so branches wait for each other at most one window. When every branch ran
-here and reached the converge gateway before any write, the chain joins them itself and
-the parent goes on in the chain: a flow of short branches costs one read and one write.
+staged fork), so a branch waits for a slow sibling about one window (the watchdog
+writes). When every branch ran here and reached the converge gateway before any write,
+the chain joins them itself and the parent goes on in the chain: a flow of short
+branches costs one read and one write.
 
 A component that runs longer than the window gets its RUNNING checkpoint (and every step
 before it) written from the watchdog thread while it runs, so operators see it running

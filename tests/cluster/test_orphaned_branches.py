@@ -9,7 +9,6 @@ redelivered by JetStream when its consumer died, can bring it back. Pure engine 
 
 from __future__ import annotations
 
-import itertools
 import time
 
 from bamboo_core.builder import (
@@ -32,9 +31,6 @@ from bamboo_executor.worker import continue_orphaned_chain
 
 register_examples()
 
-_RUNS = itertools.count()
-
-
 class _ConsumerDied(BaseException):
     """What a killed consumer looks like to the chain: nothing after it runs."""
 
@@ -42,12 +38,12 @@ class _ConsumerDied(BaseException):
 class DiesOnceService(Service):
     """Runs past the commit window (so the watchdog writes), then dies the first time."""
 
-    keys: list[str] = []
+    keys: list[str] = []  # the idempotency key of each run
 
     def execute(self, data, parent_data):  # type: ignore[no-untyped-def]
         DiesOnceService.keys.append(self.idempotency_key)
         time.sleep(0.15)
-        if next(_RUNS) == 0:
+        if len(DiesOnceService.keys) == 1:
             raise _ConsumerDied
         return True
 
@@ -59,6 +55,7 @@ class DiesOnce(Component):
 
 
 def test_a_branch_whose_chain_died_is_continued_by_the_forking_process_redelivered_item() -> None:
+    DiesOnceService.keys = []
     work: list[WorkItem] = []
     store = MemoryStore(on_commit=lambda commit: work.extend(commit.work))
     engine = Engine(store, config=EngineConfig(batch_steps=64, commit_window=0.05))

@@ -24,9 +24,9 @@ from bamboo_core.records import (
     History,
     NodeState,
     Process,
-    ProcessStatus,
     Schedule,
     evolve,
+    joined,
 )
 
 OnCommit = Callable[[Commit], None]
@@ -128,7 +128,7 @@ class MemoryStore:
         if remaining > 0:
             self._processes[parent.id] = evolve(parent, need_ack=remaining)
             return
-        resumed = evolve(parent, need_ack=0, status=ProcessStatus.RUNNING, version=parent.version + 1)
+        resumed = joined(parent)
         self._processes[parent.id] = resumed
         commit.work.append(ExecuteItem(resumed.root_id, resumed.id, resumed.current_node_id, resumed.version))
 

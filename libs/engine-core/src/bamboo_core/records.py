@@ -150,3 +150,9 @@ def evolve(record: _Record, **changes: Any) -> _Record:
     profile at two or three rewrites per node step.
     """
     return record._replace(**changes)
+
+
+def joined(parent: Process) -> Process:
+    """A JOINING process once its last child arrived: running again, at its next version
+    (the state-store's arrival SQL does the same in ``db/rows.arrival_sql``)."""
+    return evolve(parent, need_ack=0, status=ProcessStatus.RUNNING, version=parent.version + 1)

@@ -51,9 +51,8 @@ from bamboo_core.records import (
     ExecutionData,
     NodeState,
     Process,
-    ProcessStatus,
     Schedule,
-    evolve,
+    joined,
 )
 
 if TYPE_CHECKING:
@@ -285,7 +284,7 @@ class ChainRun:
 
     def hold_branches(self, parent: Process, commit: Commit) -> None:
         """Keep the branches ``parent`` just forked in ``commit`` (staged) to run here."""
-        branches = {p.id: p for p in commit.processes if p.parent_id == parent.id and p.id != parent.id}
+        branches = {p.id: p for p in commit.processes if p.parent_id == parent.id}
         with self._lock:
             self._forks[parent.id] = _Fork(parent, commit, frozenset(branches), branches)
 
@@ -316,7 +315,7 @@ class ChainRun:
             del self._forks[branch.parent_id]
             for commit in self._pending:
                 commit.join_arrivals = [child for child in commit.join_arrivals if child not in fork.branches]
-        resumed = evolve(fork.parent, need_ack=0, status=ProcessStatus.RUNNING, version=fork.parent.version + 1)
+        resumed = joined(fork.parent)
         self.stage(Commit(root_id=resumed.root_id, processes=[resumed]))
         return resumed
 
